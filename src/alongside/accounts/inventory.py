@@ -1,0 +1,1 @@
+"""Privacy inventory entries for accounts (see alongside.privacy.inventory)."""

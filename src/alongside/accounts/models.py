@@ -1,0 +1,85 @@
+"""People: the custom user (a pseudonym, never a real name), their profile and roles."""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from alongside.core.actor import AgeBand, Role
+
+MIN_AGE = 13
+ADULT_AGE = 18
+LOCALES = [("en", "English"), ("zh-hans", "简体中文")]
+TIME_ZONES = sorted(available_timezones())
+
+
+def age_this_year(birth_year: int, today: datetime.date | None = None) -> int:
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    return today.year - birth_year
+
+
+def age_band_for(birth_year: int | None, today: datetime.date | None = None) -> AgeBand | None:
+    """Teen until the year a person turns 19: with a birth year alone, a person who turns 18
+    this year may still be 17, and teen protections err on the side of the young."""
+    if birth_year is None:
+        return None
+    return AgeBand.TEEN if age_this_year(birth_year, today) <= ADULT_AGE else AgeBand.ADULT
+
+
+def is_too_young(birth_year: int, today: datetime.date | None = None) -> bool:
+    """Under 13 this whole year: no account."""
+    return age_this_year(birth_year, today) < MIN_AGE
+
+
+class User(AbstractUser):
+    """A member. ``username`` is a pseudonym; email is optional (needed only for resets)."""
+
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+
+    email = models.EmailField(_("email address"), blank=True, default="")
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    locale = models.CharField(_("language"), max_length=10, choices=LOCALES, default="en")
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(birth_year__isnull=True) | models.Q(birth_year__gte=1900),
+                name="user_birth_year_plausible",
+            )
+        ]
+
+    @property
+    def age_band(self) -> AgeBand | None:
+        return age_band_for(self.birth_year)
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+
+class RoleGrant(models.Model):
+    """A role held by a user, site-wide (empty community) or in one community."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=[(r.value, r.value) for r in Role])
+    community = models.SlugField(max_length=80, blank=True, default="")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["user", "role", "community"], name="role_grant_unique")
+        ]
