@@ -30,12 +30,20 @@ def client() -> Client:
     return Client()
 
 
-def signup(client: Client, username: str | None = None, *, birth_year: int = 1990,
-           password: str = PASSWORD, email: str | None = None) -> dict[str, Any]:
+def signup(
+    client: Client,
+    username: str | None = None,
+    *,
+    birth_year: int = 1990,
+    password: str = PASSWORD,
+    email: str | None = None,
+) -> dict[str, Any]:
     """Sign up through the headless app API; returns {'token', 'user_id', 'username'}."""
     username = username or f"member{next(_counter)}"
     body: dict[str, Any] = {
-        "username": username, "password": password, "birth_year": birth_year,
+        "username": username,
+        "password": password,
+        "birth_year": birth_year,
         "accept_terms": True,
     }
     if email:
@@ -64,11 +72,18 @@ def make_user(db: Any) -> Callable[..., Any]:
     from alongside.accounts.models import User
     from alongside.accounts.services import role_grant
 
-    def _make(username: str | None = None, *, birth_year: int = 1990,
-              roles: list[Role | str] | None = None, **fields: Any) -> Any:
+    def _make(
+        username: str | None = None,
+        *,
+        birth_year: int = 1990,
+        roles: list[Role | str] | None = None,
+        **fields: Any,
+    ) -> Any:
         user = User.objects.create_user(
-            username=username or f"user{next(_counter)}", password=PASSWORD,
-            birth_year=birth_year, **fields,
+            username=username or f"user{next(_counter)}",
+            password=PASSWORD,
+            birth_year=birth_year,
+            **fields,
         )
         for role in roles or []:
             role_grant(user_id=user.pk, role=str(role))

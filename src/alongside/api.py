@@ -21,15 +21,23 @@ api = NinjaAPI(
 
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return json_error(exc.status, exc.detail, exc.code, exc.field, **{
-        k.replace("-", "_"): v for k, v in exc.headers.items()
-    })
+    return json_error(
+        exc.status,
+        exc.detail,
+        exc.code,
+        exc.field,
+        **{k.replace("-", "_"): v for k, v in exc.headers.items()},
+    )
 
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "payload", "query", "path")]
+    loc = [
+        str(part)
+        for part in first.get("loc", [])
+        if part not in ("body", "payload", "query", "path")
+    ]
     field = ".".join(loc) or None
     message = str(first.get("msg", _("Invalid input.")))
     return json_error(422, message, "invalid", field)
@@ -47,8 +55,14 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-             409: "conflict", 429: "rate_limited"}
+    codes = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        429: "rate_limited",
+    }
     return json_error(exc.status_code, str(exc), codes.get(exc.status_code, "error"))
 
 

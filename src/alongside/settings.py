@@ -132,7 +132,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "alongside.sqlite3",
+            "NAME": str(DATA_DIR / "alongside.sqlite3"),
             "OPTIONS": {
                 # WAL for concurrent readers, FULL for durability of acknowledged writes,
                 # secure_delete so erased rows do not linger in freed pages.
@@ -255,6 +255,7 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_MAX_AGE = 3600

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router
 
+from alongside.accounts.access import user_of
 from alongside.accounts.middleware import actor_for_request
 from alongside.accounts.schemas import MeOut, MePatchIn
 from alongside.accounts.selectors import has_mfa, user_roles_list
@@ -15,7 +16,7 @@ router = Router(tags=["me"])
 
 
 def _me(request: HttpRequest) -> dict[str, object]:
-    user = request.user
+    user = user_of(request)
     actor = actor_for_request(request)
     return {
         "id": user.pk,
@@ -41,5 +42,7 @@ def me_get(request: HttpRequest) -> dict[str, object]:
 
 @router.patch("/me", response=MeOut, auth=USER_AUTH, summary="Update my profile")
 def me_patch(request: HttpRequest, payload: MePatchIn) -> dict[str, object]:
-    request.user = profile_update(user_id=request.user.pk, **payload.model_dump(exclude_unset=True))
+    request.user = profile_update(
+        user_id=user_of(request).pk, **payload.model_dump(exclude_unset=True)
+    )
     return _me(request)

@@ -32,7 +32,9 @@ class SignupExtraForm(forms.Form):
     def clean_birth_year(self) -> int:
         year = self.cleaned_data["birth_year"]
         if year < 1900 or year > _this_year():
-            raise forms.ValidationError(_("Please enter a year between 1900 and now."), code="invalid")
+            raise forms.ValidationError(
+                _("Please enter a year between 1900 and now."), code="invalid"
+            )
         if is_too_young(year):
             raise forms.ValidationError(
                 _("You need to be 13 or older to have an account."), code="too_young"
@@ -66,7 +68,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(tz, tz) for tz in sorted(available_timezones())]
+        zone_field = self.fields["time_zone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = [(tz, tz) for tz in sorted(available_timezones())]
 
     def clean_country(self) -> str:
         value = self.cleaned_data["country"].strip().upper()

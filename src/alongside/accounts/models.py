@@ -71,7 +71,9 @@ class User(AbstractUser):
 class RoleGrant(models.Model):
     """A role held by a user, site-wide (empty community) or in one community."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+    )
     role = models.CharField(max_length=32, choices=[(r.value, r.value) for r in Role])
     community = models.SlugField(max_length=80, blank=True, default="")
     granted_by = models.ForeignKey(

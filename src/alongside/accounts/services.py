@@ -25,7 +25,9 @@ def profile_update(
 ) -> User:
     """Validate every field first, then write all or nothing."""
     if locale is not None and locale not in _LOCALE_CODES:
-        raise ApiError(422, "Choose one of: " + ", ".join(sorted(_LOCALE_CODES)), "invalid", "locale")
+        raise ApiError(
+            422, "Choose one of: " + ", ".join(sorted(_LOCALE_CODES)), "invalid", "locale"
+        )
     if country is not None:
         country = country.strip().upper()
         if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
@@ -55,30 +57,45 @@ class RoleError(ValueError):
 
 
 def role_grant(
-    *, user_id: int, role: str, community: str = "", granted_by_id: int | None = None,
+    *,
+    user_id: int,
+    role: str,
+    community: str = "",
+    granted_by_id: int | None = None,
     reason: str = "",
 ) -> RoleGrant:
     try:
         role_value = Role(role)
     except ValueError as exc:
-        raise RoleError(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}") from exc
+        raise RoleError(
+            f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}"
+        ) from exc
     if community and role_value not in COMMUNITY_SCOPED_ROLES:
         raise RoleError(f"{role_value} cannot be limited to one community")
     with transaction.atomic():
         grant, created = RoleGrant.objects.get_or_create(
-            user_id=user_id, role=role_value.value, community=community,
+            user_id=user_id,
+            role=role_value.value,
+            community=community,
             defaults={"granted_by_id": granted_by_id},
         )
         if created:
             audit_record(
-                actor_id=granted_by_id, action="role.grant", target_user_id=user_id,
-                reason=reason, data={"role": role_value.value, "community": community},
+                actor_id=granted_by_id,
+                action="role.grant",
+                target_user_id=user_id,
+                reason=reason,
+                data={"role": role_value.value, "community": community},
             )
     return grant
 
 
 def role_revoke(
-    *, user_id: int, role: str, community: str = "", revoked_by_id: int | None = None,
+    *,
+    user_id: int,
+    role: str,
+    community: str = "",
+    revoked_by_id: int | None = None,
     reason: str = "",
 ) -> bool:
     with transaction.atomic():
@@ -87,7 +104,10 @@ def role_revoke(
         ).delete()
         if deleted:
             audit_record(
-                actor_id=revoked_by_id, action="role.revoke", target_user_id=user_id,
-                reason=reason, data={"role": role, "community": community},
+                actor_id=revoked_by_id,
+                action="role.revoke",
+                target_user_id=user_id,
+                reason=reason,
+                data={"role": role, "community": community},
             )
     return bool(deleted)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from alongside.accounts.access import user_of
 from alongside.accounts.forms import ProfileForm
 from alongside.accounts.services import profile_update
 
@@ -29,7 +30,7 @@ def too_young(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = user_of(request)
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():

@@ -13,8 +13,14 @@ from ninja.security.base import AuthBase
 class ApiError(Exception):
     """Raised by handlers and services to answer with a clear 4xx JSON error."""
 
-    def __init__(self, status: int, detail: str, code: str, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        code: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail

@@ -44,10 +44,14 @@ class ResilientRedisCache(RedisCache):
         return time.monotonic() >= self._open_until
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
-        return self._guard(lambda: super(ResilientRedisCache, self).get(key, default, version), default)
+        return self._guard(
+            lambda: super(ResilientRedisCache, self).get(key, default, version), default
+        )
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> None:  # type: ignore[override]
-        self._guard(lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None)
+        self._guard(
+            lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None
+        )
 
     def add(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> bool:  # type: ignore[override]
         return self._guard(
@@ -55,7 +59,9 @@ class ResilientRedisCache(RedisCache):
         )
 
     def touch(self, key: Any, timeout: Any = 300, version: Any = None) -> bool:  # type: ignore[override]
-        return self._guard(lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False)
+        return self._guard(
+            lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False
+        )
 
     def delete(self, key: Any, version: Any = None) -> bool:
         return self._guard(lambda: super(ResilientRedisCache, self).delete(key, version), False)
@@ -84,4 +90,6 @@ class ResilientRedisCache(RedisCache):
 def _is_redis_error(exc: Exception) -> bool:
     import redis
 
-    return isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError))
+    return isinstance(
+        exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+    )

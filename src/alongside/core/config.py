@@ -92,10 +92,9 @@ def load_master_keys(env_value: str | None, path: Path) -> list[bytes]:
         except FileExistsError:
             pass
         else:
-            print(
+            sys.stderr.write(
                 f"alongside: generated a new master key in {path}. Back it up apart from the "
-                "database: without it, encrypted data cannot be read.",
-                file=sys.stderr,
+                "database: without it, encrypted data cannot be read.\n"
             )
     lines = [line for line in path.read_text().splitlines() if line.strip()]
     if not lines:

@@ -64,7 +64,7 @@ def wrap_data_key(data_key: bytes, user_id: int, master: bytes | None = None) ->
     return seal(master or master_keys()[0], data_key, _wrap_aad(user_id))
 
 
-def unwrap_data_key(wrapped: bytes, user_id: int, master_id: str) -> bytes:
+def unwrap_data_key(wrapped: bytes | memoryview, user_id: int, master_id: str) -> bytes:
     for master in master_keys():
         if key_id(master) == master_id:
             return open_sealed(master, bytes(wrapped), _wrap_aad(user_id))
@@ -148,16 +148,12 @@ def field_aad(table: str, field: str, row_id: object, owner_id: int) -> bytes:
     return f"alongside:v1:{table}:{field}:{row_id}:{owner_id}".encode()
 
 
-def encrypt_text(
-    text: str, *, owner_id: int, table: str, field: str, row_id: object
-) -> bytes:
+def encrypt_text(text: str, *, owner_id: int, table: str, field: str, row_id: object) -> bytes:
     key = keyring.key_for(owner_id, create=True)
     return seal(key, text.encode("utf-8"), field_aad(table, field, row_id, owner_id))
 
 
-def decrypt_text(
-    blob: bytes, *, owner_id: int, table: str, field: str, row_id: object
-) -> str:
+def decrypt_text(blob: bytes, *, owner_id: int, table: str, field: str, row_id: object) -> str:
     key = keyring.key_for(owner_id, create=False)
     return open_sealed(key, bytes(blob), field_aad(table, field, row_id, owner_id)).decode("utf-8")
 

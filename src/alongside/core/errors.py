@@ -16,8 +16,16 @@ from alongside.core.http import json_error, wants_json
 
 log = logging.getLogger(__name__)
 
-_UNREACHABLE = ("connect", "server closed", "terminating", "timeout", "pool", "locked",
-                "unable to open", "connection")
+_UNREACHABLE = (
+    "connect",
+    "server closed",
+    "terminating",
+    "timeout",
+    "pool",
+    "locked",
+    "unable to open",
+    "connection",
+)
 
 
 def database_unreachable(exc: BaseException | None) -> bool:
@@ -60,11 +68,15 @@ def handler500(request: HttpRequest, *args: Any) -> HttpResponse:
         log.warning("database unreachable path=%s", request.path)
         if wants_json(request):
             return json_error(
-                503, _("The service is briefly unavailable. Please retry."), "unavailable",
+                503,
+                _("The service is briefly unavailable. Please retry."),
+                "unavailable",
                 Retry_After="5",
             )
         response = _page(
-            request, 503, _("Briefly unavailable"),
+            request,
+            503,
+            _("Briefly unavailable"),
             _("Alongside is briefly unavailable. Please try again in a moment."),
         )
         response["Retry-After"] = "5"

@@ -24,6 +24,6 @@ def json_error(
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(("/api/", "/_allauth/")) or "application/json" in request.headers.get(
-        "Accept", ""
-    )
+    return request.path.startswith(
+        ("/api/", "/_allauth/")
+    ) or "application/json" in request.headers.get("Accept", "")

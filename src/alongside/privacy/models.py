@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import ClassVar
 
 from django.conf import settings
@@ -12,7 +11,9 @@ from django.db import models
 class ConsentRecord(models.Model):
     """One grant or withdrawal. Never edited: the history is the record."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
     purpose = models.CharField(max_length=40)
     version = models.CharField(max_length=20)
     granted = models.BooleanField()

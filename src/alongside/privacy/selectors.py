@@ -25,7 +25,9 @@ def consent_summary(*, user_id: int) -> list[dict[str, Any]]:
     for key, purpose in PURPOSES.items():
         record = latest.get(key)
         granted = bool(record and record.granted and record.version == purpose.version)
-        out.append({"purpose": key, "granted": granted, "version": record.version if record else None})
+        out.append(
+            {"purpose": key, "granted": granted, "version": record.version if record else None}
+        )
     return out
 
 
@@ -46,8 +48,12 @@ def consent_list(*, user_id: int) -> list[dict[str, Any]]:
                 "version": last.version if last else None,
                 "updated_at": last.created_at if last else None,
                 "history": [
-                    {"granted": r.granted, "version": r.version, "source": r.source,
-                     "at": r.created_at}
+                    {
+                        "granted": r.granted,
+                        "version": r.version,
+                        "source": r.source,
+                        "at": r.created_at,
+                    }
                     for r in reversed(history)
                 ],
             }

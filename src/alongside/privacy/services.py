@@ -19,8 +19,10 @@ def consent_set(
         raise ApiError(404, "Unknown consent purpose.", "not_found", "purpose")
     if granted and version is not None and version != spec.version:
         raise ApiError(
-            409, f"The wording has changed; version {spec.version} is in force.",
-            "version_mismatch", "version",
+            409,
+            f"The wording has changed; version {spec.version} is in force.",
+            "version_mismatch",
+            "version",
         )
     with transaction.atomic():
         record = ConsentRecord.objects.create(
@@ -36,7 +38,9 @@ def consent_set(
 
 
 def consent_grant(*, user_id: int, purpose: str, version: str | None, source: str) -> ConsentRecord:
-    return consent_set(user_id=user_id, purpose=purpose, granted=True, version=version, source=source)
+    return consent_set(
+        user_id=user_id, purpose=purpose, granted=True, version=version, source=source
+    )
 
 
 def consent_withdraw(*, user_id: int, purpose: str, source: str = "settings") -> ConsentRecord:
