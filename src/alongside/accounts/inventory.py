@@ -1,1 +1,93 @@
-"""Privacy inventory entries for accounts (see alongside.privacy.inventory)."""
+"""Privacy inventory entries for accounts (see alongside.privacy.inventory).
+
+Also registers the allauth tables that hold data about a person (email addresses, MFA
+authenticators, sessions): accounts is the app that brings allauth in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.utils.translation import gettext_lazy as _
+
+from alongside.accounts.models import RoleGrant, User
+from alongside.privacy import inventory
+from alongside.privacy.inventory import Erase, Phase
+from alongside.privacy.services import user_sessions_end
+
+
+def _profile(user_id: int) -> list[dict[str, Any]]:
+    # Never the password hash, permissions or staff flags: they are not about the person.
+    return [
+        {
+            "id": user.pk,
+            "username": user.username,
+            "email": user.email,
+            "display_name": user.display_name,
+            "pronouns": user.pronouns,
+            "locale": user.locale,
+            "country": user.country,
+            "time_zone": user.time_zone,
+            "birth_year": user.birth_year,
+            "age_band": user.age_band.value if user.age_band else None,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+        }
+        for user in User.objects.filter(pk=user_id)
+    ]
+
+
+def _mfa(user_id: int) -> list[dict[str, Any]]:
+    # The type and dates only: ``data`` holds TOTP secrets, recovery seeds and credentials.
+    return [
+        {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
+        for a in Authenticator.objects.filter(user_id=user_id).order_by("pk")
+    ]
+
+
+def _end_sessions(user_id: int) -> int:
+    return user_sessions_end(user_id=user_id, sweep=True)
+
+
+inventory.register(
+    User,
+    section="profile",
+    description=_("Your account and profile."),
+    user_field="pk",
+    export=_profile,
+    erase=Erase.DELETE,
+    phase=Phase.ACCOUNT,
+)
+inventory.register(
+    RoleGrant,
+    section="roles",
+    description=_("Roles you hold on this site."),
+    export=("role", "community", "created_at"),
+    erase=Erase.DELETE,
+    # A role this person granted to someone else stays that person's; on_delete clears the link.
+    other_user_fields=("granted_by",),
+)
+inventory.register(
+    EmailAddress,
+    section="email_addresses",
+    description=_("Email addresses on your account."),
+    export=("email", "verified", "primary"),
+    erase=Erase.DELETE,
+)
+inventory.register(
+    Authenticator,
+    section="mfa_methods",
+    description=_("Two-step sign-in methods you set up (without their secrets)."),
+    export=_mfa,
+    erase=Erase.DELETE,
+)
+inventory.register(
+    UserSession,
+    section="sessions",
+    description=_("Devices and browsers signed in to your account."),
+    export=("created_at", "last_seen_at", "ip", "user_agent"),
+    erase=_end_sessions,
+)
