@@ -214,3 +214,41 @@ def test_sessions_can_be_listed_and_ended(client: Client) -> None:
     assert ended.status_code == 200
     alive = [client.get("/api/v1/me", **auth(t)).status_code for t in (t0, t1, t2)]
     assert alive == [401, 200, 401]
+
+
+@pytest.mark.django_db
+def test_password_reset_by_email_through_the_app_api(client: Client, mailoutbox) -> None:
+    import re
+
+    signup(client, "resetme", email="resetme@example.org")
+    asked = _post(Client(), "/auth/password/request", {"email": "resetme@example.org"})
+    assert asked.status_code == 200
+    reset_mail = mailoutbox[-1]  # the first one verified the address at signup
+    assert reset_mail.to == ["resetme@example.org"]
+    link = re.search(r"/accounts/password/reset/key/([\w-]+)/", reset_mail.body)
+    assert link, reset_mail.body
+    key = link.group(1)
+    done = _post(Client(), "/auth/password/reset", {"key": key, "password": "a new calm day 77"})
+    assert done.status_code in (200, 401), done.content  # 401: reset done, log in next
+    login = _post(Client(), "/auth/login", {"username": "resetme", "password": "a new calm day 77"})
+    assert login.status_code == 200
+    old = _post(Client(), "/auth/login", {"username": "resetme", "password": PASSWORD})
+    assert old.status_code == 400
+
+
+@pytest.mark.django_db
+def test_password_change_needs_the_current_password(client: Client) -> None:
+    account = signup(client, "changeme")
+    wrong = _post(
+        client, "/account/password/change",
+        {"current_password": "not it at all", "new_password": "another calm day 88"},
+        account["token"],
+    )
+    assert wrong.status_code == 400
+    right = _post(
+        client, "/account/password/change",
+        {"current_password": PASSWORD, "new_password": "another calm day 88"}, account["token"],
+    )
+    assert right.status_code == 200
+    login = _post(Client(), "/auth/login", {"username": "changeme", "password": "another calm day 88"})
+    assert login.status_code == 200

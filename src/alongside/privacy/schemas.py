@@ -27,3 +27,24 @@ class ConsentOut(Schema):
 class ConsentIn(Schema):
     granted: bool
     version: str | None = Field(default=None, max_length=20)
+
+
+class ExportOut(Schema):
+    id: str
+    status: str
+    created_at: datetime
+    ready_at: datetime | None
+    expires_at: datetime | None
+    size_bytes: int
+    #: Present only while the archive can be downloaded (owner only, until it expires).
+    download_url: str | None
+    url: str
+
+
+class EraseIn(Schema):
+    password: str = Field(max_length=4096)
+
+
+class EraseOut(Schema):
+    status: str
+    detail: str

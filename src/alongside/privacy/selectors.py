@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from alongside.privacy.models import ConsentRecord
+from django.utils import timezone
+
+from alongside.privacy.models import ConsentRecord, ExportRequest
 from alongside.privacy.purposes import PURPOSES
 
 
@@ -59,3 +62,27 @@ def consent_list(*, user_id: int) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def export_list(*, user_id: int, limit: int = 5) -> list[ExportRequest]:
+    """The person's most recent export requests, newest first (never anyone else's)."""
+    return list(
+        ExportRequest.objects.filter(user_id=user_id)
+        .defer("archive")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def export_is_downloadable(export: ExportRequest, *, now: datetime.datetime | None = None) -> bool:
+    """Ready and not past its expiry (the purge job may not have run yet)."""
+    now = now or timezone.now()
+    return export.status == ExportRequest.Status.READY and (
+        export.expires_at is None or export.expires_at > now
+    )
+
+
+def export_status(export: ExportRequest, *, now: datetime.datetime | None = None) -> str:
+    """The status a person sees: an archive past its expiry reads as expired at once."""
+    if export.status == ExportRequest.Status.READY and not export_is_downloadable(export, now=now):
+        return ExportRequest.Status.EXPIRED.value
+    return str(export.status)
