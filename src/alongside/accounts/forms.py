@@ -55,14 +55,24 @@ class ProfileForm(forms.Form):
         max_length=60,
         required=False,
         help_text=_("Shown beside your posts. A nickname is fine; you don't need your real name."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
-    pronouns = forms.CharField(label=_("Pronouns"), max_length=40, required=False)
+    pronouns = forms.CharField(
+        label=_("Pronouns"),
+        max_length=40,
+        required=False,
+        help_text=_("Optional, for example she/her, he/him or they/them."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     locale = forms.ChoiceField(label=_("Language"), choices=LOCALES)
     country = forms.CharField(
         label=_("Country code"),
         max_length=2,
         required=False,
         help_text=_("Two letters, like GB or CN. Used to show crisis lines near you."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "country", "size": 4, "spellcheck": "false", "class": "short"}
+        ),
     )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[])
 

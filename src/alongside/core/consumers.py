@@ -294,8 +294,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self._start(value)
             else:
                 await self.send_json(
-                    _error("invalid", "resume_from must be a whole number, 0 or more.",
-                           "resume_from")
+                    _error(
+                        "invalid", "resume_from must be a whole number, 0 or more.", "resume_from"
+                    )
                 )
             return
         if content.get("type") == "ping":

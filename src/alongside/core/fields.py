@@ -12,7 +12,14 @@ from alongside.core.crypto import decrypt_text, encrypt_text
 
 
 class _EncryptedAttribute(DeferredAttribute):
-    """Decrypts on first read; the plaintext then lives only on the instance in memory."""
+    """Decrypts on first read; the plaintext then lives only on the instance in memory.
+
+    A data descriptor (it defines ``__set__``) so that reads always pass through ``__get__``,
+    even after Django's ``Model.__init__`` has put the loaded ciphertext on the instance.
+    """
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
 
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         value = super().__get__(instance, cls)

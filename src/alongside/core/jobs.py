@@ -79,9 +79,7 @@ def run_pending_jobs(max_rounds: int = 20, *, worker_id: str = "inline") -> int:
     ran = 0
     for _round in range(max_rounds):
         ready = list(
-            DBTaskResult.objects.ready()
-            .filter(backend_name=BACKEND)
-            .values_list("pk", flat=True)
+            DBTaskResult.objects.ready().filter(backend_name=BACKEND).values_list("pk", flat=True)
         )
         if not ready:
             break
@@ -127,9 +125,7 @@ def requeue_stuck_tasks(
         WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True)
     )
     changed = 0
-    candidates = DBTaskResult.objects.running().filter(
-        backend_name=BACKEND, started_at__lt=cutoff
-    )
+    candidates = DBTaskResult.objects.running().filter(backend_name=BACKEND, started_at__lt=cutoff)
     for result in candidates.only("pk", "worker_ids", "started_at", "task_path"):
         owner = result.worker_ids[-1] if result.worker_ids else ""
         if owner in alive:
@@ -143,8 +139,9 @@ def requeue_stuck_tasks(
                 full.set_failed(
                     WorkerLost(f"its worker stopped {len(result.worker_ids)} times; not retried")
                 )
-                log.warning("job failed after lost workers id=%s task=%s", result.pk,
-                            result.task_path)
+                log.warning(
+                    "job failed after lost workers id=%s task=%s", result.pk, result.task_path
+                )
                 changed += 1
             continue
         updated = DBTaskResult.objects.filter(
@@ -173,12 +170,14 @@ def finished_tasks_prune(
 ) -> int:
     """Forget finished job results (the scheduler adds a few every minute)."""
     now = timezone.now()
-    ok, _ = DBTaskResult.objects.successful().filter(
-        finished_at__lt=now - successful_older_than
-    ).delete()
-    failed, _ = DBTaskResult.objects.failed().filter(
-        finished_at__lt=now - failed_older_than
-    ).delete()
+    ok, _ = (
+        DBTaskResult.objects.successful()
+        .filter(finished_at__lt=now - successful_older_than)
+        .delete()
+    )
+    failed, _ = (
+        DBTaskResult.objects.failed().filter(finished_at__lt=now - failed_older_than).delete()
+    )
     return ok + failed
 
 
@@ -222,11 +221,11 @@ class WorkerProcess:
         from alongside.core.scheduler import SCHEDULER_TICK_SECONDS, autodiscover
 
         autodiscover()
-        heartbeat(self.worker_id)
         try:
+            heartbeat(self.worker_id)
             requeue_stuck_tasks()
-        except Exception:
-            log.exception("requeue at start failed worker=%s", self.worker_id)
+        except Exception:  # database not reachable yet: the loops below keep trying
+            log.exception("worker start-up checks failed worker=%s", self.worker_id)
         self._loop("heartbeat", HEARTBEAT_SECONDS, lambda: heartbeat(self.worker_id))
         if self.scheduler:
             self._loop("scheduler", SCHEDULER_TICK_SECONDS, self._scheduler_step)
@@ -243,6 +242,8 @@ class WorkerProcess:
                     worker_id=self.worker_id,
                     excluded_queue_names=[],
                 )
+                if self.stop_event.is_set():  # stop() came while the worker was built
+                    break
                 if handle_signals:
                     self._worker.configure_signals()
                 try:

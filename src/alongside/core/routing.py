@@ -38,6 +38,7 @@ class BrowserOriginValidator(OriginValidator):  # type: ignore[misc]
             for pattern in allowed
         )
 
+
 websocket_application = BrowserOriginValidator(
     AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
 )

@@ -106,7 +106,7 @@ def scheduler_tick(*, worker_id: str, now: datetime.datetime | None = None) -> l
                 task.enqueue()
         except IntegrityError:
             continue  # another worker claimed this period first
-        log.info("periodic job enqueued job=%s period=%s", job.name, start.isoformat())
+        log.debug("periodic job enqueued job=%s period=%s", job.name, start.isoformat())
         enqueued.append(job.name)
     return enqueued
 
@@ -121,9 +121,7 @@ def periodic_runs_prune(*, now: datetime.datetime | None = None) -> int:
         deleted += count
     stale = now - datetime.timedelta(days=30)
     count, _ = (
-        PeriodicRun.objects.exclude(job__in=list(_registry))
-        .filter(period_start__lt=stale)
-        .delete()
+        PeriodicRun.objects.exclude(job__in=list(_registry)).filter(period_start__lt=stale).delete()
     )
     return deleted + count
 

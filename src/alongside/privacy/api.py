@@ -6,7 +6,7 @@ from allauth.core import ratelimit
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from alongside.accounts.access import user_of
 from alongside.accounts.middleware import actor_for_request
@@ -72,9 +72,9 @@ def _export_out(request: HttpRequest, export: ExportRequest) -> dict[str, Any]:
     summary="Start an export of my data",
     description="202 with a new export; 200 with the one already being prepared.",
 )
-def export_create(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def export_create(request: HttpRequest) -> Status[dict[str, Any]]:
     export, created = export_request_create(user_id=user_of(request).pk)
-    return (202 if created else 200), _export_out(request, export)
+    return Status(202 if created else 200, _export_out(request, export))
 
 
 @router.get(
@@ -108,12 +108,15 @@ def export_download(request: HttpRequest, export_id: str) -> HttpResponse:
         "background. A wrong password answers 403 with field 'password' and changes nothing."
     ),
 )
-def erase(request: HttpRequest, payload: EraseIn) -> tuple[int, dict[str, str]]:
+def erase(request: HttpRequest, payload: EraseIn) -> Status[dict[str, str]]:
     user = user_of(request)
     if not ratelimit.consume(request, action="reauthenticate", user=user):
         raise ApiError(429, _("Too many attempts. Please wait a minute."), "rate_limited")
     erasure_request(user_id=user.pk, password=payload.password)
-    return 202, {
-        "status": "accepted",
-        "detail": _("Your account is being deleted. You have been signed out everywhere."),
-    }
+    return Status(
+        202,
+        {
+            "status": "accepted",
+            "detail": _("Your account is being deleted. You have been signed out everywhere."),
+        },
+    )

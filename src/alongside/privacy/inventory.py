@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.functional import Promise
 
 from alongside.core.fields import EncryptedTextField
 
@@ -52,7 +53,7 @@ class Phase(IntEnum):
 class InventoryEntry:
     model_label: str
     section: str
-    description: str
+    description: str | Promise
     user_field: str
     export: ExportFn | tuple[str, ...]
     erase: Erase | EraseFn
@@ -115,7 +116,7 @@ def _check_field(model: type[models.Model], name: str, what: str) -> None:
     if name == "pk":
         return
     try:
-        model._meta.get_field(name.split("__")[0])
+        model._meta.get_field(name.split("__", maxsplit=1)[0])
     except FieldDoesNotExist as exc:
         raise ImproperlyConfigured(
             f"inventory entry {model._meta.label}: {what} {name!r} is not a field"
@@ -126,7 +127,7 @@ def register(
     model: type[models.Model] | str,
     *,
     section: str,
-    description: str,
+    description: str | Promise,
     export: ExportFn | Sequence[str],
     erase: Erase | EraseFn,
     user_field: str = "user",
@@ -189,11 +190,7 @@ def user_references(model: type[models.Model]) -> list[str]:
         and not field.auto_created
         and field.concrete
         and field.related_model is user_model
-    ] + [
-        field.name
-        for field in model._meta.many_to_many
-        if field.related_model is user_model
-    ]
+    ] + [field.name for field in model._meta.many_to_many if field.related_model is user_model]
 
 
 def unregistered_user_references(
@@ -225,14 +222,16 @@ def unregistered_user_references(
 def undeclared_encrypted_fields() -> list[str]:
     """Encrypted fields of registered models that their entry does not declare (or vice versa):
     the export must decrypt them and reviewers must see them."""
-    problems = []
+    problems: list[str] = []
     for entry in _registry.values():
         actual = {
             f.name for f in entry.model._meta.get_fields() if isinstance(f, EncryptedTextField)
         }
         declared = set(entry.encrypted_fields)
         problems.extend(f"{entry.model_label}.{n} (undeclared)" for n in sorted(actual - declared))
-        problems.extend(f"{entry.model_label}.{n} (not encrypted)" for n in sorted(declared - actual))
+        problems.extend(
+            f"{entry.model_label}.{n} (not encrypted)" for n in sorted(declared - actual)
+        )
     return problems
 
 

@@ -104,9 +104,7 @@ def _sweep_sessions(user_id: int) -> int:
         )
         if not batch:
             return ended
-        mine = [
-            key for key, data in batch if store().decode(data).get(SESSION_KEY) == str(user_id)
-        ]
+        mine = [key for key, data in batch if store().decode(data).get(SESSION_KEY) == str(user_id)]
         if mine:
             session_model.objects.filter(session_key__in=mine).delete()
             ended += len(mine)
@@ -178,9 +176,8 @@ def _archive_text(export: ExportRequest, user: Any) -> str:
             "format_version": ARCHIVE_FORMAT_VERSION,
             "export_id": str(export.pk),
             "generated_at": timezone.now(),
-            "about": _(
-                "Everything %(site)s stores about you, one section per kind of data."
-            ) % {"site": settings.SITE_NAME},
+            "about": _("Everything %(site)s stores about you, one section per kind of data.")
+            % {"site": settings.SITE_NAME},
             "sections": inventory.export_sections(user.pk),
         }
         return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -54,11 +55,18 @@ def _overview_url(anchor: str) -> str:
     return f"{reverse('privacy')}#{anchor}"
 
 
+def _user_id(request: HttpRequest) -> int:
+    """The signed-in person (every view but the goodbye page is behind login_required)."""
+    user_id = actor_for_request(request).user_id
+    if user_id is None:
+        raise PermissionDenied
+    return user_id
+
+
 def _render_overview(
     request: HttpRequest, *, erase_form: ErasureForm, status: int = 200
 ) -> HttpResponse:
-    user_id = actor_for_request(request).user_id
-    assert user_id is not None
+    user_id = _user_id(request)
     exports = [
         {
             "export": export,
@@ -100,7 +108,7 @@ def privacy_consent_update(request: HttpRequest, purpose: str) -> HttpResponse:
     granted: bool = form.cleaned_data["granted"]
     try:
         consent_set(
-            user_id=request.user.pk,
+            user_id=_user_id(request),
             purpose=purpose,
             granted=granted,
             version=form.cleaned_data["version"] or None,
@@ -120,7 +128,7 @@ def privacy_consent_update(request: HttpRequest, purpose: str) -> HttpResponse:
 @login_required
 @require_POST
 def privacy_export_create(request: HttpRequest) -> HttpResponse:
-    _export, created = export_request_create(user_id=request.user.pk)
+    _export, created = export_request_create(user_id=_user_id(request))
     if created:
         messages.success(
             request,
@@ -155,7 +163,7 @@ def privacy_erase(request: HttpRequest) -> HttpResponse:
             form.add_error("password", _("Too many attempts. Please wait a minute."))
         else:
             try:
-                erasure_request(user_id=request.user.pk, password=form.cleaned_data["password"])
+                erasure_request(user_id=_user_id(request), password=form.cleaned_data["password"])
             except ApiError as exc:
                 form.add_error("password", exc.detail)
             else:

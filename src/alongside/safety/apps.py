@@ -5,3 +5,6 @@ class SafetyConfig(AppConfig):
     name = "alongside.safety"
     label = "safety"
     verbose_name = "Safety"
+
+    def ready(self) -> None:
+        from alongside.safety import inventory  # noqa: F401
