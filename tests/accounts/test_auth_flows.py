@@ -51,8 +51,12 @@ def test_signup_under_13_is_refused_naming_birth_year_and_creates_nobody(client:
     response = _post(
         client,
         "/auth/signup",
-        {"username": "tooyoung", "password": PASSWORD, "birth_year": THIS_YEAR - 10,
-         "accept_terms": True},
+        {
+            "username": "tooyoung",
+            "password": PASSWORD,
+            "birth_year": THIS_YEAR - 10,
+            "accept_terms": True,
+        },
     )
     assert response.status_code == 400
     assert [e["param"] for e in response.json()["errors"]] == ["birth_year"]
@@ -62,7 +66,8 @@ def test_signup_under_13_is_refused_naming_birth_year_and_creates_nobody(client:
 @pytest.mark.django_db
 def test_signup_without_accepting_terms_is_refused_naming_the_field(client: Client) -> None:
     response = _post(
-        client, "/auth/signup",
+        client,
+        "/auth/signup",
         {"username": "noterms", "password": PASSWORD, "birth_year": 1990},
     )
     assert response.status_code == 400
@@ -118,7 +123,10 @@ def test_failed_logins_are_throttled_for_a_while_not_forever(
 
     later = time.time() + 5 * 60 + 1
     monkeypatch.setattr(rl.time, "time", lambda: later)
-    assert _post(owner, "/auth/login", {"username": "patientowl", "password": PASSWORD}).status_code == 200
+    assert (
+        _post(owner, "/auth/login", {"username": "patientowl", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 @pytest.mark.django_db
@@ -126,21 +134,32 @@ def test_profile_patch_validates_everything_before_writing(client: Client) -> No
     account = signup(client, "mossyrock")
     token = account["token"]
     ok = client.patch(
-        "/api/v1/me", {"display_name": "Moss", "pronouns": "they/them", "country": "gb",
-                        "locale": "zh-hans", "time_zone": "Europe/London"},
-        content_type="application/json", **auth(token),
+        "/api/v1/me",
+        {
+            "display_name": "Moss",
+            "pronouns": "they/them",
+            "country": "gb",
+            "locale": "zh-hans",
+            "time_zone": "Europe/London",
+        },
+        content_type="application/json",
+        **auth(token),
     )
     assert ok.status_code == 200
     assert ok.json()["country"] == "GB"
     bad = client.patch(
-        "/api/v1/me", {"display_name": "Changed", "time_zone": "Mars/Olympus"},
-        content_type="application/json", **auth(token),
+        "/api/v1/me",
+        {"display_name": "Changed", "time_zone": "Mars/Olympus"},
+        content_type="application/json",
+        **auth(token),
     )
     assert bad.status_code == 422
     assert bad.json()["field"] == "time_zone"
     assert User.objects.get(pk=account["user_id"]).display_name == "Moss"
     bidi = client.patch(
-        "/api/v1/me", {"display_name": "evil\u202etxt"}, content_type="application/json",
+        "/api/v1/me",
+        {"display_name": "evil\u202etxt"},
+        content_type="application/json",
         **auth(token),
     )
     assert bidi.status_code == 422
@@ -188,7 +207,8 @@ def test_staff_roles_take_effect_only_with_mfa(client: Client, settings) -> None
     me = client.get("/api/v1/me", **auth(account["token"])).json()
     assert me["pending_staff_roles"] == ["moderator"]
     secret = client.get(APP + "/account/authenticators/totp", **auth(account["token"])).json()[
-        "meta"]["secret"]
+        "meta"
+    ]["secret"]
     _post(client, "/auth/reauthenticate", {"password": PASSWORD}, account["token"])
     _post(client, "/account/authenticators/totp", {"code": _totp_now(secret)}, account["token"])
     me = client.get("/api/v1/me", **auth(account["token"])).json()
@@ -208,7 +228,9 @@ def test_sessions_can_be_listed_and_ended(client: Client) -> None:
     assert len(sessions) == 3
     others = [s["id"] for s in sessions if not s["is_current"]]
     ended = client.delete(
-        APP + "/auth/sessions", {"sessions": others}, content_type="application/json",
+        APP + "/auth/sessions",
+        {"sessions": others},
+        content_type="application/json",
         **auth(t1),
     )
     assert ended.status_code == 200
@@ -240,15 +262,20 @@ def test_password_reset_by_email_through_the_app_api(client: Client, mailoutbox)
 def test_password_change_needs_the_current_password(client: Client) -> None:
     account = signup(client, "changeme")
     wrong = _post(
-        client, "/account/password/change",
+        client,
+        "/account/password/change",
         {"current_password": "not it at all", "new_password": "another calm day 88"},
         account["token"],
     )
     assert wrong.status_code == 400
     right = _post(
-        client, "/account/password/change",
-        {"current_password": PASSWORD, "new_password": "another calm day 88"}, account["token"],
+        client,
+        "/account/password/change",
+        {"current_password": PASSWORD, "new_password": "another calm day 88"},
+        account["token"],
     )
     assert right.status_code == 200
-    login = _post(Client(), "/auth/login", {"username": "changeme", "password": "another calm day 88"})
+    login = _post(
+        Client(), "/auth/login", {"username": "changeme", "password": "another calm day 88"}
+    )
     assert login.status_code == 200

@@ -28,9 +28,7 @@ def assert_security_headers(response, path: str) -> None:
     csp = response.headers.get("Content-Security-Policy", "")
     assert "default-src 'self'" in csp, path
     assert "frame-ancestors 'none'" in csp, path
-    script_src = next(
-        (d for d in csp.split(";") if d.strip().startswith("script-src")), ""
-    )
+    script_src = next((d for d in csp.split(";") if d.strip().startswith("script-src")), "")
     assert script_src.strip() == "script-src 'self'", (path, script_src)
     assert "unsafe-inline" not in script_src and "unsafe-eval" not in script_src
     assert response.headers.get("X-Content-Type-Options") == "nosniff", path
@@ -54,8 +52,12 @@ def test_security_headers_on_authenticated_api_and_json_errors(client: Client, m
     for response in (
         client.get("/api/v1/me", **auth(token)),
         client.patch("/api/v1/me", "{not json", content_type="application/json", **auth(token)),
-        client.post("/api/v1/me/consents/nope", {"granted": True},
-                    content_type="application/json", **auth(token)),
+        client.post(
+            "/api/v1/me/consents/nope",
+            {"granted": True},
+            content_type="application/json",
+            **auth(token),
+        ),
     ):
         assert_security_headers(response, "api")
         assert response.headers["Cache-Control"] == "no-store"

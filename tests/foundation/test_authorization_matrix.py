@@ -89,8 +89,13 @@ CASES: list[Case] = [
     Case("GET", "", everyone(200), json=False),
     Case("GET", "healthz", everyone(200), json=False),
     Case("GET", "readyz", everyone(200), json=False),
-    Case("POST", "i18n/setlang/", everyone(302), body={"language": "zh-hans", "next": "/"},
-         json=False),
+    Case(
+        "POST",
+        "i18n/setlang/",
+        everyone(302),
+        body={"language": "zh-hans", "next": "/"},
+        json=False,
+    ),
     Case("GET", "help", everyone(200), json=False),
     Case("GET", "help/", everyone(200), json=False),
     Case("GET", "safety-plan/edit", {**everyone(200), **LOGIN}, json=False),
@@ -98,34 +103,71 @@ CASES: list[Case] = [
     Case("GET", "settings/", {**everyone(200), "anonymous": LOGIN_REDIRECT}, json=False),
     Case("GET", "safety-plan", {**everyone(200), "anonymous": LOGIN_REDIRECT}, json=False),
     Case("GET", "privacy/", {**everyone(200), "anonymous": LOGIN_REDIRECT}, json=False),
-    Case("POST", "privacy/consents/<purpose>/", {**everyone(303), **LOGIN},
-         path=lambda w, r: "/privacy/consents/research/", body={"granted": "on"}, json=False),
+    Case(
+        "POST",
+        "privacy/consents/<purpose>/",
+        {**everyone(303), **LOGIN},
+        path=lambda w, r: "/privacy/consents/research/",
+        body={"granted": "on"},
+        json=False,
+    ),
     Case("POST", "privacy/export/", {**everyone(303), **LOGIN}, body={}, json=False),
     # The member's own archive is not built yet (303 back with a message); others: 404.
-    Case("GET", "privacy/export/<export_id>/download/",
-         {**everyone(404), **LOGIN, "member": 303}, path=_page_download_path, json=False),
-    Case("POST", "privacy/erase/", {**everyone(303), **LOGIN}, body={"password": PASSWORD},
-         json=False),
+    Case(
+        "GET",
+        "privacy/export/<export_id>/download/",
+        {**everyone(404), **LOGIN, "member": 303},
+        path=_page_download_path,
+        json=False,
+    ),
+    Case(
+        "POST",
+        "privacy/erase/",
+        {**everyone(303), **LOGIN},
+        body={"password": PASSWORD},
+        json=False,
+    ),
     Case("GET", "privacy/goodbye/", everyone(200), json=False),
     # --- API: me ------------------------------------------------------------------------------
     Case("GET", "api/v1/me", members(200)),
     Case("PATCH", "api/v1/me", members(200), body={"pronouns": "they/them"}),
     Case("GET", "api/v1/me/consents", members(200)),
-    Case("POST", "api/v1/me/consents/<purpose>", members(200),
-         path=lambda w, r: "/api/v1/me/consents/research", body={"granted": False}),
+    Case(
+        "POST",
+        "api/v1/me/consents/<purpose>",
+        members(200),
+        path=lambda w, r: "/api/v1/me/consents/research",
+        body={"granted": False},
+    ),
     Case("GET", "api/v1/me/safety-plan", members(200)),
-    Case("PUT", "api/v1/me/safety-plan", members(200),
-         body={"warning_signs": "", "reasons_for_living": "the garden"}),
+    Case(
+        "PUT",
+        "api/v1/me/safety-plan",
+        members(200),
+        body={"warning_signs": "", "reasons_for_living": "the garden"},
+    ),
     Case("POST", "api/v1/me/export", members((200, 202))),
     # Only the owner sees their export; anyone else gets the same 404 as for a missing id.
-    Case("GET", "api/v1/me/export/<export_id>",
-         {**everyone(404), "anonymous": 401, "member": 200}, path=_export_path),
-    Case("GET", "api/v1/me/export/<export_id>/download",
-         {**everyone(404), "anonymous": 401, "member": 409}, path=_api_download_path),
+    Case(
+        "GET",
+        "api/v1/me/export/<export_id>",
+        {**everyone(404), "anonymous": 401, "member": 200},
+        path=_export_path,
+    ),
+    Case(
+        "GET",
+        "api/v1/me/export/<export_id>/download",
+        {**everyone(404), "anonymous": 401, "member": 409},
+        path=_api_download_path,
+    ),
     Case("POST", "api/v1/me/erase", members(202), body={"password": PASSWORD}),
     # --- API: help (public, never rate-limited) --------------------------------------------
-    Case("GET", "api/v1/help/hotlines", everyone(200),
-         path=lambda w, r: "/api/v1/help/hotlines?country=GB"),
+    Case(
+        "GET",
+        "api/v1/help/hotlines",
+        everyone(200),
+        path=lambda w, r: "/api/v1/help/hotlines?country=GB",
+    ),
 ]
 
 
@@ -139,7 +181,8 @@ def _world(db: Any, settings: Any) -> World:
     users: dict[str, Any] = {}
     for role in ROLES[1:]:
         user = User.objects.create_user(
-            username=f"matrix_{role}", password=PASSWORD,
+            username=f"matrix_{role}",
+            password=PASSWORD,
             birth_year=2011 if role == "teen" else 1985,
         )
         consent_grant(user_id=user.pk, purpose="terms", version=None, source="signup")
@@ -178,8 +221,13 @@ def test_matrix_cell(case: Case, db: Any, settings: Any) -> None:
         response = _request(client, case, case.concrete_path(world, role))
         expected = case.expect[role]
         allowed = expected if isinstance(expected, tuple) else (expected,)
-        assert response.status_code in allowed, (role, case.method, case.route,
-                                                 response.status_code, response.content[:300])
+        assert response.status_code in allowed, (
+            role,
+            case.method,
+            case.route,
+            response.status_code,
+            response.content[:300],
+        )
         if case.route.startswith("api/") and response.status_code >= 400:
             body = response.json()
             assert set(body) <= {"detail", "code", "field"} and {"detail", "code"} <= set(body)
@@ -237,7 +285,8 @@ def test_allauth_pages_never_fail(db: Any, settings: Any) -> None:
     """Every parameterless allauth page answers (200 or a redirect) for anonymous and members."""
     world = _world(db, settings)
     pages = sorted(
-        "/" + r for r in map(_normalise, _all_routes())
+        "/" + r
+        for r in map(_normalise, _all_routes())
         if r.startswith("accounts/") and "<" not in r and "logout" not in r
     )
     assert pages

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import connection
 
@@ -16,7 +18,7 @@ def test_rows_chain_and_verify() -> None:
     report = audit_verify()
     assert report.ok and report.checked == 5
     rows = list(AuditEntry.objects.order_by("id"))
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
 
 
 @pytest.mark.django_db
