@@ -226,7 +226,7 @@ def fast_hashing(settings: Any) -> None:
 
 
 def test_seed_demo_is_idempotent_and_covers_ages_roles_and_languages(fast_hashing: None) -> None:
-    from alongside.core.demo import MEMBERS
+    from alongside.accounts.demo import MEMBERS
     from alongside.privacy.models import ConsentRecord
     from alongside.privacy.selectors import consent_is_granted
 
@@ -255,7 +255,7 @@ def test_seed_demo_is_idempotent_and_covers_ages_roles_and_languages(fast_hashin
 
 
 def test_demo_logins_work_through_the_login_api(client: Any, fast_hashing: None) -> None:
-    from alongside.core.demo import DEMO_PASSWORD
+    from alongside.accounts.demo import DEMO_PASSWORD
 
     run("seed_demo")
     response = client.post(

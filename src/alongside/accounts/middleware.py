@@ -21,11 +21,6 @@ def actor_for_request(request: HttpRequest) -> Actor:
     return cached
 
 
-def reset_actor(request: HttpRequest) -> None:
-    if hasattr(request, "_actor"):
-        del request._actor
-
-
 class ActorMiddleware:
     """Attach ``request.actor`` and use the member's chosen language unless they picked one now."""
 

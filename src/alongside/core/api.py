@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie
 from ninja.security.base import AuthBase
 
+from alongside.core.http import reset_actor
+
 
 class ApiError(Exception):
     """Raised by handlers and services to answer with a clear 4xx JSON error."""
@@ -30,8 +32,6 @@ class ApiError(Exception):
 
 
 def _set_user(request: HttpRequest, user: Any) -> None:
-    from alongside.accounts.middleware import reset_actor
-
     request.user = user
     reset_actor(request)
 

@@ -27,3 +27,9 @@ def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(
         ("/api/", "/_allauth/")
     ) or "application/json" in request.headers.get("Accept", "")
+
+
+def reset_actor(request: HttpRequest) -> None:
+    """Forget the request's cached Actor (after authenticating by session token)."""
+    if hasattr(request, "_actor"):
+        del request._actor

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from alongside.core.demo import format_logins, seed_demo
+        from alongside.accounts.demo import format_logins, seed_demo
 
         if settings.MODE == "production":
             raise CommandError(

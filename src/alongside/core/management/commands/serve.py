@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from alongside.core.config import production_problems
-from alongside.core.management.commands._server import pending_migrations, port_free, run_uvicorn
+from alongside.core.server import pending_migrations, port_free, run_uvicorn
 
 
 def _positive(value: str) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alongside.core.management.commands._server import pending_migrations
+from alongside.core.server import pending_migrations
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from alongside.core.management.commands._server import port_free, run_uvicorn
+from alongside.core.server import port_free, run_uvicorn
 
 HOST = "127.0.0.1"
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="port to serve on (8000)")
 
     def handle(self, *args: Any, port: int, **options: Any) -> None:
-        from alongside.core.demo import format_logins, seed_demo
+        from alongside.accounts.demo import format_logins, seed_demo
         from alongside.core.jobs import start_worker_thread
 
         if settings.MODE == "production":
