@@ -4,6 +4,7 @@ serves the event socket through the real server (uvicorn)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -133,7 +134,10 @@ def test_demo_serves_and_its_printed_logins_work(demo: Any) -> None:
                 return pong, closed.rcvd.code if closed.rcvd else None
         return pong, None
 
-    pong, anonymous_close = asyncio.run(socket_round_trip())
+    # A thread of its own: Playwright's sync API (browser tests) may have left an event loop
+    # set on this thread, and asyncio.run() refuses to nest.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pong, anonymous_close = pool.submit(asyncio.run, socket_round_trip()).result(timeout=60)
     assert pong["type"] == "pong"
     assert anonymous_close == 4401
     assert token not in "".join(output)  # the socket URL is logged with the token redacted

@@ -20,10 +20,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the Django ORM calls made by the
-# test itself (reading a TOTP secret, creating a user) are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 #: Collects Content-Security-Policy violations (the event fires even for blocked inline code).
 CSP_RECORDER = """
 window.__cspViolations = [];
@@ -34,8 +30,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One browser per module: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break later tests that call ``asyncio.run``."""
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -64,6 +62,24 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where browser tests leave screenshots for a human to look at."""
+    out = Path(os.environ.get("ALONGSIDE_SCREENSHOTS", "/tmp/alongside-screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _allow_sync_orm_beside_playwright() -> Iterator[None]:
+    # Playwright's sync API runs an event loop in this thread; the Django ORM calls the tests
+    # make (creating a user, flushing the database) are still plain synchronous code.
+    # Scoped to these modules only, so the rest of the suite keeps Django's safety check.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(autouse=True)

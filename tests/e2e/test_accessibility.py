@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import PASSWORD
@@ -79,9 +76,9 @@ def test_no_csp_violations_on_public_and_member_pages(live_server, page, make_us
 
 @pytest.mark.parametrize("width", [320, 1280])
 @pytest.mark.parametrize("path", ["/", "/help"])
-def test_pages_fit_small_and_large_screens(live_server, browser, path, width) -> None:
-    out = Path(os.environ.get("ALONGSIDE_SCREENSHOTS", "/tmp/alongside-screenshots"))
-    out.mkdir(parents=True, exist_ok=True)
+def test_pages_fit_small_and_large_screens(
+    live_server, browser, screenshot_dir, path, width
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
@@ -91,6 +88,6 @@ def test_pages_fit_small_and_large_screens(live_server, browser, path, width) ->
         assert scroll_width <= width, (path, width, scroll_width)
         assert page.get_by_role("link", name="Get help now").is_visible()
         name = "home" if path == "/" else "help"
-        page.screenshot(path=str(out / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / f"{name}-{width}.png"), full_page=True)
     finally:
         context.close()

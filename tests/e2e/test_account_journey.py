@@ -23,7 +23,9 @@ def totp_now(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
-def test_signup_turn_on_mfa_log_out_and_back_in_then_get_help(live_server, page) -> None:
+def test_signup_turn_on_mfa_log_out_and_back_in_then_get_help(
+    live_server, page, screenshot_dir
+) -> None:
     base = live_server.url
 
     # Sign up through the web form.
@@ -52,7 +54,7 @@ def test_signup_turn_on_mfa_log_out_and_back_in_then_get_help(live_server, page)
     # allauth shows the new recovery codes straight away; keep them on screen, then go on.
     page.get_by_role("heading", name="Recovery Codes").wait_for()
     assert page.get_by_label("Unused codes").input_value().strip()
-    page.screenshot(path="/tmp/alongside-screenshots/recovery-codes-1280.png", full_page=True)
+    page.screenshot(path=str(screenshot_dir / "recovery-codes-1280.png"), full_page=True)
     page.goto(f"{base}/accounts/2fa/")
     page.get_by_text("Authentication using an authenticator app is active.").wait_for()
 
@@ -66,7 +68,7 @@ def test_signup_turn_on_mfa_log_out_and_back_in_then_get_help(live_server, page)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     page.get_by_role("heading", name="Two-Factor Authentication").wait_for()
-    page.screenshot(path="/tmp/alongside-screenshots/mfa-authenticate-1280.png", full_page=True)
+    page.screenshot(path=str(screenshot_dir / "mfa-authenticate-1280.png"), full_page=True)
     page.get_by_label("Code", exact=True).fill(totp_now(secret))
     page.get_by_role("button", name="Sign In").click()
     page.get_by_role("heading", name="Welcome back, harbour_walker.").wait_for()

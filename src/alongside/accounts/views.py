@@ -6,18 +6,18 @@ from allauth.account.views import SignupView as AllauthSignupView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from alongside.accounts.access import user_of
 from alongside.accounts.forms import ProfileForm
 from alongside.accounts.services import profile_update
 from alongside.core.api import ApiError
+from alongside.core.http import redirect_after_post
 from alongside.safety.selectors import hotlines_for_young_people
 
 
@@ -48,15 +48,6 @@ def _young_lines(lines: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _see_other(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful POST: 303 for a plain form, HX-Redirect for htmx."""
-    if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(url)
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -72,7 +63,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             else:
                 translation.activate(user.locale)
                 messages.success(request, _("Your profile is saved."))
-                response = _see_other(request, reverse("account-settings"))
+                response = redirect_after_post(request, reverse("account-settings"))
                 # The language cookie wins over the profile (ActorMiddleware), so keep the
                 # two in step when the person changes their language here.
                 response.set_cookie(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -33,3 +34,14 @@ def reset_actor(request: HttpRequest) -> None:
     """Forget the request's cached Actor (after authenticating by session token)."""
     if hasattr(request, "_actor"):
         del request._actor
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful POST: 303 for a plain form, ``HX-Redirect`` for htmx."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return HttpResponseSeeOther(url)

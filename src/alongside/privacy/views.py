@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alongside.accounts.middleware import actor_for_request
 from alongside.core.api import ApiError
+from alongside.core.http import HttpResponseSeeOther, redirect_after_post
 from alongside.privacy.access import export_get_for
 from alongside.privacy.downloads import archive_response
 from alongside.privacy.forms import ConsentChangeForm, ErasureForm
@@ -39,16 +40,6 @@ from alongside.privacy.services import (
     export_archive_read,
     export_request_create,
 )
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
-
-
-def _after_post(request: HttpRequest, url: str) -> HttpResponse:
-    if getattr(request, "htmx", False):
-        return HttpResponse(status=204, headers={"HX-Redirect": url})
-    return HttpResponseSeeOther(url)
 
 
 def _overview_url(anchor: str) -> str:
@@ -104,7 +95,7 @@ def privacy_consent_update(request: HttpRequest, purpose: str) -> HttpResponse:
     form = ConsentChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That change could not be understood. Please try again."))
-        return _after_post(request, _overview_url("consents"))
+        return redirect_after_post(request, _overview_url("consents"))
     granted: bool = form.cleaned_data["granted"]
     try:
         consent_set(
@@ -122,7 +113,7 @@ def privacy_consent_update(request: HttpRequest, purpose: str) -> HttpResponse:
             messages.success(request, _("Turned on: %(purpose)s.") % {"purpose": label})
         else:
             messages.success(request, _("Turned off: %(purpose)s.") % {"purpose": label})
-    return _after_post(request, _overview_url("consents"))
+    return redirect_after_post(request, _overview_url("consents"))
 
 
 @login_required
@@ -136,7 +127,7 @@ def privacy_export_create(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.info(request, _("Your data is already being prepared."))
-    return _after_post(request, _overview_url("export"))
+    return redirect_after_post(request, _overview_url("export"))
 
 
 @never_cache
@@ -168,7 +159,7 @@ def privacy_erase(request: HttpRequest) -> HttpResponse:
                 form.add_error("password", exc.detail)
             else:
                 logout(request)
-                return _after_post(request, reverse("privacy-erase-done"))
+                return redirect_after_post(request, reverse("privacy-erase-done"))
     return _render_overview(request, erase_form=form, status=400)
 
 

@@ -15,17 +15,9 @@ def safety_plan_get(*, actor: Actor) -> SafetyPlan | None:
     return SafetyPlan.objects.filter(user_id=actor.user_id).first()
 
 
-def _section_text(plan: SafetyPlan, key: str) -> str:
-    # Read through the field's descriptor explicitly: core's decrypting descriptor is a
-    # non-data descriptor, so plain attribute access on a freshly loaded row returns the
-    # ciphertext from the instance dict instead of decrypting it.
-    value = type(plan).__dict__[key].__get__(plan, type(plan))
-    return str(value or "")
-
-
 def safety_plan_sections(plan: SafetyPlan | None) -> dict[str, str]:
     """Every section as text; a missing plan or section reads as empty."""
-    return {key: _section_text(plan, key) if plan else "" for key in SECTION_KEYS}
+    return {key: str(getattr(plan, key) or "") if plan else "" for key in SECTION_KEYS}
 
 
 def safety_plan_exists(*, actor: Actor) -> bool:

@@ -14,31 +14,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
+from alongside.core.http import redirect_after_post
 from alongside.safety import selectors, services
 from alongside.safety.directory import DIRECTORY, language_base, normalize_country
 from alongside.safety.forms import SafetyPlanForm
 from alongside.safety.plan import SECTIONS
 
 log = logging.getLogger(__name__)
-
-
-def _see_other(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful POST: 303 for a plain form, HX-Redirect for htmx."""
-    if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(url)
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _text_language() -> str:
@@ -156,7 +147,7 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
             else:
                 messages.success(request, _("Your safety plan is saved."))
-                return _see_other(request, reverse("safety-plan"))
+                return redirect_after_post(request, reverse("safety-plan"))
     else:
         plan = selectors.safety_plan_get(actor=actor)
         form = SafetyPlanForm(initial=selectors.safety_plan_sections(plan))
