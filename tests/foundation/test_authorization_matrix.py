@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import PASSWORD
+from tests.foundation.routes import all_routes
 
 ROLES = ("anonymous", "member", "teen", "moderator", "crisis_responder", "admin")
 STAFF = {"moderator", "crisis_responder", "admin"}
@@ -244,20 +244,6 @@ def test_missing_and_forbidden_exports_answer_alike(db: Any, settings: Any) -> N
     assert forbidden.content == missing.content
 
 
-def _all_routes() -> set[str]:
-    routes: set[str] = set()
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                routes.add(prefix + str(p.pattern))
-
-    walk(get_resolver().url_patterns, "")
-    return routes
-
-
 def _normalise(route: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route.lstrip("^").rstrip("$"))
 
@@ -266,7 +252,7 @@ def test_every_route_is_in_the_matrix() -> None:
     covered = {_normalise(c.route) for c in CASES}
     missing = sorted(
         route
-        for route in map(_normalise, _all_routes())
+        for route in map(_normalise, all_routes())
         if route not in covered
         and not any(("/" + route).startswith(prefix) for prefix in DELEGATED)
         and route != "api/v1/"  # django-ninja's index, not an operation
@@ -286,7 +272,7 @@ def test_allauth_pages_never_fail(db: Any, settings: Any) -> None:
     world = _world(db, settings)
     pages = sorted(
         "/" + r
-        for r in map(_normalise, _all_routes())
+        for r in map(_normalise, all_routes())
         if r.startswith("accounts/") and "<" not in r and "logout" not in r
     )
     assert pages

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.foundation.routes import all_routes
 
 
 def _api_routes() -> set[str]:
     """Every route Django resolves under /api/v1/, in OpenAPI's {param} notation."""
-    import re
-
-    routes: set[str] = set()
-
-    def walk(patterns, prefix: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                routes.add(prefix + str(p.pattern))
-
-    walk(get_resolver().url_patterns, "/")
-    api = {r for r in routes if r.startswith("/api/v1/")}
+    api = {"/" + r for r in all_routes() if r.startswith("api/v1/")}
     api.discard("/api/v1/openapi.json")
     api.discard("/api/v1/")  # django-ninja's index: no operation of its own
     return {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r) for r in api}
