@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from alongside.core.api import ApiError
 from alongside.core.http import json_error
 
+
+class JsonObjectParser(Parser):
+    """Request bodies are JSON objects: a list or a bare value is refused, never coerced."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
+
 api = NinjaAPI(
+    parser=JsonObjectParser(),
     title="Alongside API",
     version="1",
     urls_namespace="api",

@@ -70,3 +70,16 @@ def test_hsts_is_sent_over_https(client: Client) -> None:
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     plain = client.get("/help")
     assert "Strict-Transport-Security" not in plain.headers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["{not json", "[1, 2]", "null", '"text"', "\xff\xfe"])
+def test_api_bodies_that_are_not_json_objects_are_refused_and_change_nothing(
+    client: Client, make_member, body: str
+) -> None:
+    account = make_member()
+    response = client.patch(
+        "/api/v1/me", body, content_type="application/json", **auth(account["token"])
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
