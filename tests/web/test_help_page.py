@@ -159,3 +159,25 @@ def test_help_page_is_never_rate_limited(client: Client) -> None:
 @pytest.mark.django_db
 def test_help_page_answers_with_a_trailing_slash_too(client: Client) -> None:
     assert client.get("/help/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_help_renders_for_a_signed_in_member_while_the_database_is_unreachable(
+    make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+    from django.test import Client
+
+    # A real server answers instead of re-raising into the caller like the test client does.
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user(country="GB"))
+
+    def unreachable(self, *args, **kwargs):
+        raise OperationalError("connection to server failed: Connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", unreachable)
+    response = client.get("/help")
+    assert response.status_code == 200
+    assert b"Samaritans" in response.content or b"988" in response.content
+    assert response.headers["Content-Security-Policy"]
