@@ -11,6 +11,20 @@ from tests.conftest import auth, run_jobs
 
 API = "/api/v1"
 
+#: Models of the foundation that hold data about a person (checked by export and erasure tests).
+FOUNDATION_TABLES = {
+    "accounts.User",
+    "accounts.RoleGrant",
+    "account.EmailAddress",
+    "mfa.Authenticator",
+    "usersessions.UserSession",
+    "core.DataKey",
+    "core.EventStream",
+    "core.Event",
+    "privacy.ConsentRecord",
+    "privacy.ExportRequest",
+}
+
 
 def api_get(client: Client, path: str, token: str) -> Any:
     return client.get(API + path, **auth(token))

@@ -25,7 +25,7 @@ from alongside.privacy.inventory import Erase
 from alongside.privacy.models import ConsentRecord, ErasureRequest, ExportRequest
 from alongside.privacy.tasks import privacy_resume_erasures
 from tests.conftest import PASSWORD, run_jobs
-from tests.privacy.conftest import api_get, api_post
+from tests.privacy.conftest import FOUNDATION_TABLES, api_get, api_post
 
 
 def _give_data(client: Client, member: dict) -> None:
@@ -38,20 +38,6 @@ def _give_data(client: Client, member: dict) -> None:
     event_publish(user_id=uid, type="test.hello", data={"n": 1})
     assert api_post(client, "/me/export", member["token"]).status_code == 202
     run_jobs()
-
-
-FOUNDATION_TABLES = {
-    "accounts.User",
-    "accounts.RoleGrant",
-    "account.EmailAddress",
-    "mfa.Authenticator",
-    "usersessions.UserSession",
-    "core.DataKey",
-    "core.EventStream",
-    "core.Event",
-    "privacy.ConsentRecord",
-    "privacy.ExportRequest",
-}
 
 
 def _sessions_of(user_id: int) -> list[str]:
