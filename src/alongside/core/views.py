@@ -16,15 +16,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+#: Once this process has seen every migration applied it stays so (a new release means new
+#: processes), so later probes skip loading the migration graph and only ping the database.
+_migrations_checked = False
+
+
 def _database_ready() -> tuple[bool, str]:
+    global _migrations_checked  # noqa: PLW0603
     try:
-        connection.ensure_connection()
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if not _migrations_checked:
+            executor = MigrationExecutor(connection)
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                return False, "migrations pending"
+            _migrations_checked = True
     except Exception:
         return False, "unreachable"
-    if pending:
-        return False, "migrations pending"
     return True, "ok"
 
 
