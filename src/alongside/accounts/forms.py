@@ -87,10 +87,3 @@ class ProfileForm(forms.Form):
         if value and (len(value) != 2 or not value.isalpha()):
             raise forms.ValidationError(_("Use a two-letter country code."), code="invalid")
         return value
-
-
-class ErasureConfirmForm(forms.Form):
-    password = forms.CharField(
-        label=_("Your password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )

@@ -7,7 +7,7 @@ from typing import Any
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 
-from alongside.accounts.models import RoleGrant, User
+from alongside.accounts.models import RoleGrant
 from alongside.core.actor import ANONYMOUS, COMMUNITY_SCOPED_ROLES, STAFF_ROLES, Actor, Role
 
 
@@ -55,7 +55,3 @@ def user_roles_list(*, user_id: int) -> list[dict[str, str]]:
         .order_by("role", "community")
         .values_list("role", "community")
     ]
-
-
-def user_get_by_username(username: str) -> User | None:
-    return User.objects.filter(username__iexact=username).first()

@@ -69,34 +69,6 @@ class CookieAuth(APIKeyCookie):
         return None
 
 
-class OptionalAuth(AuthBase):
-    """Public endpoints: identify the caller when they are signed in, admit them either way."""
-
-    openapi_type = "apiKey"
-    openapi_in = "header"
-    openapi_name = "X-Session-Token"
-
-    def __call__(self, request: HttpRequest) -> Any:
-        user = session_token_auth(request)
-        if user:
-            return user
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
-        return ANYONE
-
-
-class _Anyone:
-    """Truthy marker for an unauthenticated caller of a public endpoint."""
-
-    def __bool__(self) -> bool:
-        return True
-
-
-ANYONE = _Anyone()
-optional_auth = OptionalAuth()
-
-
 session_token_auth = SessionTokenAuth()
 cookie_auth = CookieAuth()
 USER_AUTH = [session_token_auth, cookie_auth]

@@ -147,17 +147,6 @@ def _register_builtin() -> None:
         every=datetime.timedelta(days=1),
         task="alongside.core.tasks.housekeeping",
     )
-    # Written in the privacy app; referenced by path so that core imports no other app.
-    periodic(
-        "privacy.purge_expired_exports",
-        every=datetime.timedelta(days=1),
-        task="alongside.privacy.tasks.privacy_purge_expired_exports",
-    )
-    periodic(
-        "privacy.resume_erasures",
-        every=datetime.timedelta(minutes=5),
-        task="alongside.privacy.tasks.privacy_resume_erasures",
-    )
 
 
 _register_builtin()

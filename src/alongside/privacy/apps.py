@@ -7,4 +7,4 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy"
 
     def ready(self) -> None:
-        from alongside.privacy import inventory_entries  # noqa: F401  (registers entries)
+        from alongside.privacy import inventory_entries, tasks  # noqa: F401  (registrations)

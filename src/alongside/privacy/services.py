@@ -69,13 +69,6 @@ def consent_grant(*, user_id: int, purpose: str, version: str | None, source: st
     )
 
 
-def consent_withdraw(*, user_id: int, purpose: str, source: str = "settings") -> ConsentRecord:
-    return consent_set(user_id=user_id, purpose=purpose, granted=False, version=None, source=source)
-
-
-# --- sessions ------------------------------------------------------------------------------
-
-
 def _session_store() -> type[SessionBase]:
     store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
     return store

@@ -3,8 +3,11 @@ calls a service that checks for staleness itself."""
 
 from __future__ import annotations
 
+import datetime
+
 from django_tasks import task
 
+from alongside.core.scheduler import periodic
 from alongside.privacy import services
 
 
@@ -28,3 +31,13 @@ def privacy_purge_expired_exports() -> int:
 def privacy_resume_erasures() -> int:
     """Periodic: re-enqueue erasures that stopped part-way."""
     return services.erasure_resume_stalled()
+
+
+periodic(
+    "privacy.purge_expired_exports",
+    every=datetime.timedelta(days=1),
+    task=privacy_purge_expired_exports,
+)
+periodic(
+    "privacy.resume_erasures", every=datetime.timedelta(minutes=5), task=privacy_resume_erasures
+)
