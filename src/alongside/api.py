@@ -83,12 +83,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from alongside.accounts.api import router as accounts_router
+    from alongside.communities.api import router as communities_router
+    from alongside.notifications.api import router as notifications_router
     from alongside.privacy.api import router as privacy_router
     from alongside.safety.api import router as safety_router
 
     api.add_router("", accounts_router)
     api.add_router("", privacy_router)
     api.add_router("", safety_router)
+    api.add_router("", communities_router)
+    api.add_router("", notifications_router)
 
 
 _register_routers()

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "alongside.accounts",
     "alongside.privacy",
     "alongside.safety",
+    "alongside.moderation",
+    "alongside.communities",
+    "alongside.notifications",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alongside.core.context_processors.shell",
+                "alongside.notifications.context.unread",
             ],
         },
     }
@@ -144,7 +148,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # One file per test process: two suites running at once never share a database.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

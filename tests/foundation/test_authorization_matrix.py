@@ -168,6 +168,309 @@ CASES: list[Case] = [
         everyone(200),
         path=lambda w, r: "/api/v1/help/hotlines?country=GB",
     ),
+    # --- API: communities (the world has a public, teen-friendly community "matrix" with a
+    # thread and a post by the member; "member" is the author wherever that matters) --------
+    Case("GET", "api/v1/communities", everyone(200)),
+    Case(
+        "POST",
+        "api/v1/communities",
+        {**members(403), "admin": 201},
+        body={"slug": "matrix-made", "name": "Made in the matrix"},
+    ),
+    Case(
+        "GET",
+        "api/v1/communities/<slug>",
+        everyone(200),
+        path=lambda w, r: "/api/v1/communities/matrix",
+    ),
+    Case(
+        "POST",
+        "api/v1/communities/<slug>/membership",
+        members(200),
+        path=lambda w, r: "/api/v1/communities/matrix/membership",
+    ),
+    Case(
+        "DELETE",
+        "api/v1/communities/<slug>/membership",
+        members(200),
+        path=lambda w, r: "/api/v1/communities/matrix/membership",
+    ),
+    Case(
+        "POST",
+        "api/v1/communities/<slug>/invitations",
+        {**members(403), "moderator": 201, "admin": 201},
+        path=lambda w, r: "/api/v1/communities/matrix/invitations",
+        body={"username": "matrix_teen"},
+    ),
+    Case(
+        "GET",
+        "api/v1/communities/<slug>/threads",
+        everyone(200),
+        path=lambda w, r: "/api/v1/communities/matrix/threads",
+    ),
+    Case(
+        "POST",
+        "api/v1/communities/<slug>/threads",
+        members(201),
+        path=lambda w, r: "/api/v1/communities/matrix/threads",
+        body={"title": "A matrix thread", "body": "Checking who may write."},
+    ),
+    Case(
+        "GET",
+        "api/v1/threads/<thread_id>",
+        everyone(200),
+        path=lambda w, r: f"/api/v1/threads/{w.extra['thread']}",
+    ),
+    Case(
+        "GET",
+        "api/v1/threads/<thread_id>/posts",
+        everyone(200),
+        path=lambda w, r: f"/api/v1/threads/{w.extra['thread']}/posts",
+    ),
+    Case(
+        "POST",
+        "api/v1/threads/<thread_id>/posts",
+        members(201),
+        path=lambda w, r: f"/api/v1/threads/{w.extra['thread']}/posts",
+        body={"body": "A reply from the matrix."},
+    ),
+    Case(
+        "POST",
+        "api/v1/threads/<thread_id>/lock",
+        {**members(403), "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/api/v1/threads/{w.extra['thread']}/lock",
+        body={"locked": True, "reason": "Matrix check of locking"},
+    ),
+    Case(
+        "PUT",
+        "api/v1/threads/<thread_id>/bookmark",
+        members(200),
+        path=lambda w, r: f"/api/v1/threads/{w.extra['thread']}/bookmark",
+    ),
+    Case(
+        "DELETE",
+        "api/v1/threads/<thread_id>/bookmark",
+        members(200),
+        path=lambda w, r: f"/api/v1/threads/{w.extra['thread']}/bookmark",
+    ),
+    Case("GET", "api/v1/me/bookmarks", members(200)),
+    # Authors edit; moderators may add a warning (with a note); nobody else.
+    Case(
+        "PATCH",
+        "api/v1/posts/<post_id>",
+        {**members(403), "member": 200, "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/api/v1/posts/{w.extra['post']}",
+        body={"content_warning": {"topics": ["grief"]}, "note": "Matrix warning note"},
+    ),
+    Case(
+        "DELETE",
+        "api/v1/posts/<post_id>",
+        {**members(403), "member": 204, "moderator": 204, "admin": 204},
+        path=lambda w, r: f"/api/v1/posts/{w.extra['post']}?reason=Matrix removal reason",
+    ),
+    Case(
+        "POST",
+        "api/v1/posts/<post_id>/reactions",
+        members(200),
+        path=lambda w, r: f"/api/v1/posts/{w.extra['post']}/reactions",
+        body={"kind": "hug"},
+    ),
+    Case(
+        "DELETE",
+        "api/v1/posts/<post_id>/reactions/<kind>",
+        members(200),
+        path=lambda w, r: f"/api/v1/posts/{w.extra['post']}/reactions/hug",
+    ),
+    Case(
+        "GET",
+        "api/v1/posts/<post_id>/revisions",
+        {**members(403), "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/api/v1/posts/{w.extra['post']}/revisions",
+    ),
+    Case(
+        "POST",
+        "api/v1/posts/<post_id>/reveal",
+        {**members(403), "moderator": 200, "crisis_responder": 200, "admin": 200},
+        path=lambda w, r: f"/api/v1/posts/{w.extra['post']}/reveal",
+        body={"reason": "Matrix check of reveal"},
+    ),
+    Case("GET", "api/v1/search", members(200), path=lambda w, r: "/api/v1/search?q=matrix"),
+    Case("GET", "api/v1/feed", members(200)),
+    Case("GET", "api/v1/tags/trending", everyone(200)),
+    Case("GET", "api/v1/tags/<name>", everyone(200), path=lambda w, r: "/api/v1/tags/matrix"),
+    Case(
+        "POST",
+        "api/v1/tags/<name>/block",
+        {**members(403), "admin": 200},
+        path=lambda w, r: "/api/v1/tags/badmatrix/block",
+        body={"blocked": True, "reason": "matrix"},
+    ),
+    # --- API: blocks and notifications --------------------------------------------------------
+    Case("GET", "api/v1/me/blocks", members(200)),
+    Case(
+        "POST",
+        "api/v1/me/blocks",
+        {**members(200), "admin": 422},  # admin would block themself
+        body={"username": "matrix_admin", "kind": "mute"},
+    ),
+    Case(
+        "DELETE",
+        "api/v1/me/blocks/<username>",
+        members(404),  # nobody in the world blocked matrix_admin: nothing to remove
+        path=lambda w, r: "/api/v1/me/blocks/matrix_admin",
+    ),
+    Case("GET", "api/v1/notifications", members(200)),
+    Case("POST", "api/v1/notifications/read", members(200), body={}),
+    # --- pages: communities (302 = to the login page) -----------------------------------------
+    Case("GET", "c/", everyone(200), json=False),
+    Case("GET", "c/<slug>/", everyone(200), path=lambda w, r: "/c/matrix/", json=False),
+    Case(
+        "POST",
+        "c/<slug>/join/",
+        {**everyone(303), **LOGIN},
+        path=lambda w, r: "/c/matrix/join/",
+        body={},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "c/<slug>/leave/",
+        {**everyone(303), **LOGIN},
+        path=lambda w, r: "/c/matrix/leave/",
+        body={},
+        json=False,
+    ),
+    Case(
+        "GET",
+        "c/<slug>/new/",
+        {**everyone(200), **LOGIN},
+        path=lambda w, r: "/c/matrix/new/",
+        json=False,
+    ),
+    Case(
+        "GET",
+        "t/<thread_id>/",
+        everyone(200),
+        path=lambda w, r: f"/t/{w.extra['thread']}/",
+        json=False,
+    ),
+    Case(
+        "POST",
+        "t/<thread_id>/reply/",
+        {**everyone(303), **LOGIN},
+        path=lambda w, r: f"/t/{w.extra['thread']}/reply/",
+        body={"body": "A reply through the page."},
+        json=False,
+    ),
+    Case(
+        "GET",
+        "t/<thread_id>/lock/",
+        {**everyone(403), **LOGIN, "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/t/{w.extra['thread']}/lock/",
+        json=False,
+    ),
+    Case(
+        "POST",
+        "t/<thread_id>/bookmark/",
+        {**everyone(303), **LOGIN},
+        path=lambda w, r: f"/t/{w.extra['thread']}/bookmark/",
+        body={},
+        json=False,
+    ),
+    Case(
+        "GET",
+        "p/<post_id>/edit/",
+        {**everyone(403), **LOGIN, "member": 200},
+        path=lambda w, r: f"/p/{w.extra['post']}/edit/",
+        json=False,
+    ),
+    Case(
+        "GET",
+        "p/<post_id>/delete/",
+        {**everyone(403), **LOGIN, "member": 200, "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/p/{w.extra['post']}/delete/",
+        json=False,
+    ),
+    Case(
+        "POST",
+        "p/<post_id>/react/",
+        {**everyone(303), **LOGIN},
+        path=lambda w, r: f"/p/{w.extra['post']}/react/",
+        body={"kind": "hug"},
+        json=False,
+    ),
+    Case(
+        "GET",
+        "p/<post_id>/warning/",
+        {**everyone(403), **LOGIN, "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/p/{w.extra['post']}/warning/",
+        json=False,
+    ),
+    Case(
+        "GET",
+        "p/<post_id>/history/",
+        {**everyone(403), **LOGIN, "moderator": 200, "admin": 200},
+        path=lambda w, r: f"/p/{w.extra['post']}/history/",
+        json=False,
+    ),
+    Case(
+        "GET",
+        "p/<post_id>/reveal/",
+        {**everyone(403), **LOGIN, "moderator": 200, "crisis_responder": 200, "admin": 200},
+        path=lambda w, r: f"/p/{w.extra['post']}/reveal/",
+        json=False,
+    ),
+    Case("GET", "feed/", {**everyone(200), **LOGIN}, json=False),
+    Case(
+        "GET",
+        "search/",
+        {**everyone(200), **LOGIN},
+        path=lambda w, r: "/search/?q=matrix",
+        json=False,
+    ),
+    Case("GET", "bookmarks/", {**everyone(200), **LOGIN}, json=False),
+    Case("GET", "tags/", everyone(200), json=False),
+    Case("GET", "tags/<name>/", everyone(200), path=lambda w, r: "/tags/matrix/", json=False),
+    # --- pages: notifications and personal settings --------------------------------------------
+    Case("GET", "notifications/", {**everyone(200), **LOGIN}, json=False),
+    Case("POST", "notifications/read/", {**everyone(303), **LOGIN}, body={}, json=False),
+    Case(
+        "POST",
+        "settings/filters/",
+        {**everyone(303), **LOGIN},
+        body={
+            **{
+                f"topic_{t}": "collapse"
+                for t in (
+                    "self_harm",
+                    "suicide",
+                    "eating_disorders",
+                    "abuse",
+                    "substance_use",
+                    "grief",
+                    "trauma",
+                )
+            },
+            "topic_grief": "hide",
+            "muted_words": "exams",
+        },
+        json=False,
+    ),
+    Case("POST", "settings/notifications/", {**everyone(303), **LOGIN}, body={}, json=False),
+    Case(
+        "POST",
+        "settings/blocks/",
+        {**everyone(303), **LOGIN, "admin": 200},  # admin: "you cannot block yourself"
+        body={"username": "matrix_admin", "kind": "mute"},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "settings/blocks/remove/",
+        {**everyone(303), **LOGIN},
+        body={"username": "matrix_admin"},
+        json=False,
+    ),
 ]
 
 
@@ -194,6 +497,23 @@ def _world(db: Any, settings: Any) -> World:
     return World(clients=clients, users=users)
 
 
+def _add_community(world: World) -> None:
+    from alongside.accounts.selectors import actor_for_user
+    from alongside.communities.access import place_for
+    from alongside.communities.services import community_create, thread_create
+
+    community = community_create(slug="matrix", name="Matrix", teen_friendly=True)
+    actor = actor_for_user(world.users["member"])
+    written = thread_create(
+        actor=actor,
+        place=place_for(actor, community),
+        title="The matrix thread",
+        body="Opening words #matrix",
+    )
+    world.extra["thread"] = written.thread.pk
+    world.extra["post"] = written.post.pk
+
+
 def _add_export(world: World) -> None:
     from alongside.privacy.models import ExportRequest
 
@@ -215,6 +535,7 @@ def _request(client: Client, case: Case, path: str) -> Any:
 def test_matrix_cell(case: Case, db: Any, settings: Any) -> None:
     world = _world(db, settings)
     _add_export(world)
+    _add_community(world)
     for role in ROLES:
         client = world.clients[role]
         client.cookies.pop("django_language", None)

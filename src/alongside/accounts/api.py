@@ -1,18 +1,59 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router
+from django.utils.translation import gettext as _
+from ninja import Router, Status
 
 from alongside.accounts.access import user_of
 from alongside.accounts.middleware import actor_for_request
-from alongside.accounts.schemas import MeOut, MePatchIn
-from alongside.accounts.selectors import has_mfa, user_roles_list
-from alongside.accounts.services import profile_update
-from alongside.core.api import USER_AUTH
+from alongside.accounts.models import NOTIFY_KINDS, Block, User
+from alongside.accounts.schemas import BlockIn, BlockListOut, BlockOut, MeOut, MePatchIn
+from alongside.accounts.selectors import (
+    Filters,
+    block_list,
+    has_mfa,
+    preferences_get,
+    user_roles_list,
+)
+from alongside.accounts.services import (
+    block_remove,
+    block_set,
+    preferences_update,
+    profile_update,
+)
+from alongside.core.actor import AgeBand
+from alongside.core.api import USER_AUTH, ApiError
+from alongside.core.content_warnings import TOPICS
 from alongside.privacy.selectors import consent_summary
 
 router = Router(tags=["me"])
+
+_PREFERENCE_FIELDS = ("topic_filters", "muted_words", "notify", "quiet_hours")
+
+
+def _preferences(user: User) -> dict[str, Any]:
+    """The person's settings with every default filled in, as they take effect."""
+    prefs = preferences_get(user_id=user.pk)
+    filters = Filters(
+        topic_filters=dict(prefs.topic_filters or {}), teen=user.age_band == AgeBand.TEEN
+    )
+    notify = prefs.notify or {}
+    quiet = None
+    if prefs.quiet_hours_start is not None and prefs.quiet_hours_end is not None:
+        quiet = {
+            "start": prefs.quiet_hours_start.strftime("%H:%M"),
+            "end": prefs.quiet_hours_end.strftime("%H:%M"),
+        }
+    return {
+        "topic_filters": {topic: filters.choice(topic) for topic in TOPICS},
+        "muted_words": list(prefs.muted_words or []),
+        "notify": {kind: notify.get(kind, True) is not False for kind in NOTIFY_KINDS},
+        "quiet_hours": quiet,
+    }
 
 
 def _me(request: HttpRequest) -> dict[str, object]:
@@ -31,6 +72,7 @@ def _me(request: HttpRequest) -> dict[str, object]:
         "pending_staff_roles": sorted(r.value for r in actor.pending_staff_roles),
         "mfa_enabled": has_mfa(user.pk),
         "consents": consent_summary(user_id=user.pk),
+        "preferences": _preferences(user),
         "url": request.build_absolute_uri(reverse("account-settings")),
     }
 
@@ -40,9 +82,80 @@ def me_get(request: HttpRequest) -> dict[str, object]:
     return _me(request)
 
 
-@router.patch("/me", response=MeOut, auth=USER_AUTH, summary="Update my profile")
+@router.patch(
+    "/me",
+    response=MeOut,
+    auth=USER_AUTH,
+    summary="Update my profile and my settings",
+    description="All or nothing: when one field is refused, none is saved.",
+)
 def me_patch(request: HttpRequest, payload: MePatchIn) -> dict[str, object]:
-    request.user = profile_update(
-        user_id=user_of(request).pk, **payload.model_dump(exclude_unset=True)
-    )
+    user_id = user_of(request).pk
+    fields = payload.model_dump(exclude_unset=True)
+    wants_preferences = any(name in fields for name in _PREFERENCE_FIELDS)
+    profile = {k: v for k, v in fields.items() if k not in _PREFERENCE_FIELDS}
+    quiet: Any = None
+    if "quiet_hours" in fields:
+        # ``quiet_hours: null`` switches them off, like {"start": null, "end": null}.
+        quiet = payload.quiet_hours.as_times() if payload.quiet_hours else (None, None)
+    # One transaction: a refused preference rolls back a profile change made just before.
+    with transaction.atomic():
+        request.user = profile_update(user_id=user_id, **profile)
+        if wants_preferences:
+            preferences_update(
+                user_id=user_id,
+                topic_filters=payload.topic_filters,
+                muted_words=payload.muted_words,
+                notify=payload.notify,
+                quiet_hours=quiet,
+            )
     return _me(request)
+
+
+def _block_out(block: Block) -> dict[str, Any]:
+    return {
+        "username": block.target.username,
+        "display_name": block.target.public_name,
+        "kind": block.kind,
+        "created_at": block.created_at,
+    }
+
+
+@router.get(
+    "/me/blocks",
+    response=BlockListOut,
+    auth=USER_AUTH,
+    summary="People I blocked or muted",
+)
+def blocks_list(request: HttpRequest) -> dict[str, Any]:
+    return {"items": block_list(user_id=user_of(request).pk), "next": None}
+
+
+@router.post(
+    "/me/blocks",
+    response=BlockOut,
+    auth=USER_AUTH,
+    summary="Block or mute someone",
+    description=(
+        "`block`: their named posts are hidden from me and they cannot reply to or mention me. "
+        "`mute`: hidden only. Anonymous posts are never affected (decision 0011)."
+    ),
+)
+def blocks_create(request: HttpRequest, payload: BlockIn) -> dict[str, Any]:
+    block = block_set(
+        user_id=user_of(request).pk, target_username=payload.username, kind=payload.kind
+    )
+    return _block_out(block)
+
+
+@router.delete(
+    "/me/blocks/{username}",
+    response={204: None},
+    auth=USER_AUTH,
+    summary="Unblock or unmute someone",
+    description="404 when I have not blocked or muted anyone of that name.",
+)
+def blocks_delete(request: HttpRequest, username: str) -> Status[None]:
+    if not block_remove(user_id=user_of(request).pk, target_username=username):
+        raise ApiError(404, _("Not found."), "not_found")
+    return Status(204, None)

@@ -8,7 +8,8 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from alongside.accounts.models import LOCALES, is_too_young
+from alongside.accounts.models import LOCALES, NOTIFY_KINDS, is_too_young
+from alongside.core.content_warnings import FILTER_LABELS, TOPICS, FilterChoice, topic_label
 
 
 def _this_year() -> int:
@@ -87,3 +88,127 @@ class ProfileForm(forms.Form):
         if value and (len(value) != 2 or not value.isalpha()):
             raise forms.ValidationError(_("Use a two-letter country code."), code="invalid")
         return value
+
+
+def _topic_field_name(topic: str) -> str:
+    return f"topic_{topic}"
+
+
+class ContentFiltersForm(forms.Form):
+    """One show/collapse/hide choice per content-warning topic, and muted words."""
+
+    muted_words = forms.CharField(
+        label=_("Muted words"),
+        required=False,
+        help_text=_(
+            "One word or phrase per line. Posts that contain them are collapsed, and "
+            "notifications leave their text out."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(choice.value, FILTER_LABELS[choice]) for choice in FilterChoice]
+        topic_fields = {
+            _topic_field_name(topic): forms.ChoiceField(
+                label=topic_label(topic),
+                choices=choices,
+                initial=FilterChoice.COLLAPSE.value,
+                widget=forms.RadioSelect,
+            )
+            for topic in TOPICS
+        }
+        # Topics first, in the order of the vocabulary; muted words last.
+        self.fields = {**topic_fields, "muted_words": self.fields["muted_words"]}
+
+    def topic_fields(self) -> list[forms.BoundField]:
+        return [self[_topic_field_name(topic)] for topic in TOPICS]
+
+    def topic_filters(self) -> dict[str, str]:
+        return {topic: self.cleaned_data[_topic_field_name(topic)] for topic in TOPICS}
+
+    def muted_word_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["muted_words"].splitlines()]
+
+    @staticmethod
+    def initial_for(topic_filters: dict[str, str], muted_words: list[str]) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            _topic_field_name(topic): topic_filters.get(topic, FilterChoice.COLLAPSE.value)
+            for topic in TOPICS
+        }
+        initial["muted_words"] = "\n".join(muted_words)
+        return initial
+
+
+NOTIFY_LABELS = {
+    "reply": _("Replies to my threads and posts"),
+    "mention": _("When someone mentions me"),
+    "reaction": _("Support others send for my posts"),
+}
+
+
+class NotificationSettingsForm(forms.Form):
+    """A checkbox per kind that can be switched off, and quiet hours (both times or neither)."""
+
+    quiet_hours_start = forms.TimeField(
+        label=_("Quiet hours start"),
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_hours_end = forms.TimeField(
+        label=_("Quiet hours end"),
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = {
+            f"notify_{kind}": forms.BooleanField(label=NOTIFY_LABELS[kind], required=False)
+            for kind in NOTIFY_KINDS
+        }
+        self.fields = {**kinds, **self.fields}
+
+    def kind_fields(self) -> list[forms.BoundField]:
+        return [self[f"notify_{kind}"] for kind in NOTIFY_KINDS]
+
+    def notify(self) -> dict[str, bool]:
+        return {kind: bool(self.cleaned_data[f"notify_{kind}"]) for kind in NOTIFY_KINDS}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("quiet_hours_start"), cleaned.get("quiet_hours_end")
+        if "quiet_hours_start" in cleaned and "quiet_hours_end" in cleaned:
+            if (start is None) != (end is None):
+                missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+                self.add_error(missing, _("Give both a start and an end, or leave both empty."))
+            elif start is not None and start == end:
+                self.add_error(
+                    "quiet_hours_end", _("Quiet hours must start and end at different times.")
+                )
+        return cleaned
+
+
+class BlockForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("What to do"),
+        choices=[
+            (
+                "block",
+                _("Block: hide their posts from me, and stop them replying to or mentioning me"),
+            ),
+            ("mute", _("Mute: hide their posts from me; they notice nothing")),
+        ],
+        initial="block",
+        widget=forms.RadioSelect,
+    )

@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.utils.translation import gettext_lazy as _
 
-from alongside.accounts.models import RoleGrant, User
+from alongside.accounts.models import Block, Preferences, RoleGrant, User
 from alongside.privacy import inventory
 from alongside.privacy.inventory import Erase, Phase
 from alongside.privacy.services import user_sessions_end
@@ -45,6 +45,15 @@ def _mfa(user_id: int) -> list[dict[str, Any]]:
     return [
         {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
         for a in Authenticator.objects.filter(user_id=user_id).order_by("pk")
+    ]
+
+
+def _blocks(user_id: int) -> list[dict[str, Any]]:
+    # The people this person blocked, by the name they chose to block. Blocks of this person
+    # by others are those people's data: not exported, and deleted with the account (CASCADE).
+    return [
+        {"username": b.target.username, "kind": b.kind, "created_at": b.created_at}
+        for b in Block.objects.filter(user_id=user_id).select_related("target").order_by("pk")
     ]
 
 
@@ -90,4 +99,27 @@ inventory.register(
     description=_("Devices and browsers signed in to your account."),
     export=("created_at", "last_seen_at", "ip", "user_agent"),
     erase=_end_sessions,
+)
+inventory.register(
+    Preferences,
+    section="preferences",
+    description=_("Your settings: content filters, muted words, notifications, quiet hours."),
+    export=(
+        "topic_filters",
+        "muted_words",
+        "notify",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "updated_at",
+    ),
+    erase=Erase.DELETE,
+)
+inventory.register(
+    Block,
+    section="blocks",
+    description=_("People you blocked or muted."),
+    export=_blocks,
+    erase=Erase.DELETE,
+    # Someone else's block of this person is theirs; it goes when this account goes (CASCADE).
+    other_user_fields=("target",),
 )

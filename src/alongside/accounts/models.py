@@ -17,6 +17,9 @@ MIN_AGE = 13
 ADULT_AGE = 18
 LOCALES = [("en", "English"), ("zh-hans", "简体中文")]
 TIME_ZONES = sorted(available_timezones())
+#: Notification kinds a person can switch off. Moderator actions on their own content always
+#: reach them (they carry the reason and the way to appeal).
+NOTIFY_KINDS = ("reply", "mention", "reaction")
 
 
 def age_this_year(birth_year: int, today: datetime.date | None = None) -> int:
@@ -84,4 +87,56 @@ class RoleGrant(models.Model):
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["user", "role", "community"], name="role_grant_unique")
+        ]
+
+
+class Preferences(models.Model):
+    """Personal settings that shape what a person sees and when they are disturbed.
+
+    ``topic_filters`` maps a content-warning topic to show/collapse/hide (absent: collapse);
+    ``muted_words`` collapse posts that contain them; ``notify`` maps a notification kind to
+    on/off (absent: on); quiet hours (local time in the person's time zone) hold live pushes.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preferences",
+    )
+    topic_filters = models.JSONField(default=dict, blank=True)
+    muted_words = models.JSONField(default=list, blank=True)
+    notify = models.JSONField(default=dict, blank=True)
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class Block(models.Model):
+    """``user`` no longer wants to see ``target``.
+
+    ``block``: the target's named content is hidden from the user, and the target cannot reply
+    to or mention the user. ``mute``: hidden only; the target notices nothing. Neither touches
+    anonymous posts (decision 0011: a block that hid anonymous posts would reveal who wrote them).
+    """
+
+    class Kind(models.TextChoices):
+        BLOCK = "block", _("Block")
+        MUTE = "mute", _("Mute")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks"
+    )
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.BLOCK)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["user", "target"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("target")), name="block_not_self"
+            ),
         ]

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import datetime
+
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
+
+#: "HH:MM", 24-hour clock, in the person's own time zone.
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class RoleOut(Schema):
@@ -13,6 +18,20 @@ class ConsentSummaryOut(Schema):
     purpose: str
     granted: bool
     version: str | None
+
+
+class QuietHoursOut(Schema):
+    start: str
+    end: str
+
+
+class PreferencesOut(Schema):
+    #: Every topic with the choice in effect (absent choices are "collapse"; teens never "show").
+    topic_filters: dict[str, str]
+    muted_words: list[str]
+    #: Every kind a person can switch off, with whether it is on.
+    notify: dict[str, bool]
+    quiet_hours: QuietHoursOut | None
 
 
 class MeOut(Schema):
@@ -28,7 +47,21 @@ class MeOut(Schema):
     pending_staff_roles: list[str]
     mfa_enabled: bool
     consents: list[ConsentSummaryOut]
+    preferences: PreferencesOut
     url: str
+
+
+class QuietHoursIn(Schema):
+    """Both times or neither (``null`` for both, or ``quiet_hours: null``, switches them off)."""
+
+    start: str | None = Field(default=None, pattern=CLOCK_PATTERN)
+    end: str | None = Field(default=None, pattern=CLOCK_PATTERN)
+
+    def as_times(self) -> tuple[datetime.time | None, datetime.time | None]:
+        return (
+            datetime.time.fromisoformat(self.start) if self.start else None,
+            datetime.time.fromisoformat(self.end) if self.end else None,
+        )
 
 
 class MePatchIn(Schema):
@@ -37,6 +70,11 @@ class MePatchIn(Schema):
     locale: str | None = None
     country: str | None = Field(default=None, max_length=2)
     time_zone: str | None = Field(default=None, max_length=64)
+    topic_filters: dict[str, str] | None = Field(default=None, max_length=50)
+    # The service caps the number of distinct words; this caps the size of the request.
+    muted_words: list[str] | None = Field(default=None, max_length=200)
+    notify: dict[str, StrictBool] | None = Field(default=None, max_length=20)
+    quiet_hours: QuietHoursIn | None = None
 
     @field_validator("display_name", "pronouns")
     @classmethod
@@ -47,3 +85,20 @@ class MePatchIn(Schema):
         if any(ord(ch) < 32 or ch in "\u202e\u202d\u2066\u2067\u2068\u2069" for ch in value):
             raise ValueError("must not contain control or direction-override characters")
         return value
+
+
+class BlockIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    kind: str = "block"
+
+
+class BlockOut(Schema):
+    username: str
+    display_name: str
+    kind: str
+    created_at: datetime.datetime
+
+
+class BlockListOut(Schema):
+    items: list[BlockOut]
+    next: str | None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.db.models.functions import Lower
 
-from alongside.accounts.models import RoleGrant
+from alongside.accounts.models import Block, Preferences, RoleGrant, User
 from alongside.core.actor import ANONYMOUS, COMMUNITY_SCOPED_ROLES, STAFF_ROLES, Actor, Role
+from alongside.core.content_warnings import TOPICS, FilterChoice
 
 
 def has_mfa(user_id: int) -> bool:
@@ -55,3 +59,116 @@ def user_roles_list(*, user_id: int) -> list[dict[str, str]]:
         .order_by("role", "community")
         .values_list("role", "community")
     ]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What one person chose to see: read once per request, applied everywhere."""
+
+    topic_filters: dict[str, str] = field(default_factory=dict)
+    muted_words: tuple[str, ...] = ()
+    #: people whose named content is hidden from this person (blocked or muted)
+    hidden_authors: frozenset[int] = frozenset()
+    teen: bool = False
+
+    def choice(self, topic: str) -> str:
+        chosen = self.topic_filters.get(topic, FilterChoice.COLLAPSE.value)
+        if self.teen and chosen == FilterChoice.SHOW.value:
+            return FilterChoice.COLLAPSE.value  # teens always get the warning first
+        return chosen
+
+    @property
+    def hidden_topics(self) -> tuple[str, ...]:
+        return tuple(t for t in TOPICS if self.choice(t) == FilterChoice.HIDE.value)
+
+    def muted_word_in(self, text: str) -> str | None:
+        lowered = text.casefold()
+        for word in self.muted_words:
+            if word.casefold() in lowered:
+                return word
+        return None
+
+
+NO_FILTERS = Filters()
+
+
+def preferences_get(*, user_id: int) -> Preferences:
+    """The person's settings; an unsaved default object when they never changed any."""
+    found = Preferences.objects.filter(user_id=user_id).first()
+    return found or Preferences(user_id=user_id)
+
+
+def filters_for(actor: Actor) -> Filters:
+    """Two queries for a signed-in person, none for a visitor."""
+    if actor.user_id is None:
+        return NO_FILTERS
+    prefs = preferences_get(user_id=actor.user_id)
+    hidden = frozenset(
+        Block.objects.filter(user_id=actor.user_id).values_list("target_id", flat=True)
+    )
+    return Filters(
+        topic_filters=dict(prefs.topic_filters or {}),
+        muted_words=tuple(prefs.muted_words or ()),
+        hidden_authors=hidden,
+        teen=actor.is_teen,
+    )
+
+
+def blockers_of(*, user_ids: Iterable[int], target_id: int) -> set[int]:
+    """Which of ``user_ids`` blocked ``target_id`` (mutes do not count: a mute is silent)."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(
+        Block.objects.filter(
+            user_id__in=ids, target_id=target_id, kind=Block.Kind.BLOCK
+        ).values_list("user_id", flat=True)
+    )
+
+
+def is_blocked_by(*, user_id: int, target_id: int) -> bool:
+    """Has ``user_id`` blocked or muted ``target_id``? (Used to silence notifications.)"""
+    return Block.objects.filter(user_id=user_id, target_id=target_id).exists()
+
+
+def block_list(*, user_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "username": b.target.username,
+            "display_name": b.target.public_name,
+            "kind": b.kind,
+            "created_at": b.created_at,
+        }
+        for b in Block.objects.filter(user_id=user_id).select_related("target").order_by("-pk")
+    ]
+
+
+def user_ids_by_username(usernames: Iterable[str]) -> dict[str, int]:
+    """Active users by username (case-insensitive), for mentions: lower-cased name -> id."""
+    names = {n.lower() for n in usernames}
+    if not names:
+        return {}
+    rows = (
+        User.objects.filter(is_active=True)
+        .annotate(lname=Lower("username"))
+        .filter(lname__in=names)
+        .values_list("lname", "pk")
+    )
+    return {name: int(pk) for name, pk in rows}
+
+
+def community_role_holders(*, community: str, role: str) -> list[dict[str, str]]:
+    """People who hold a role in one community (public: members see who moderates)."""
+    return [
+        {"username": g.user.username, "name": g.user.public_name}
+        for g in RoleGrant.objects.filter(community=community, role=role, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+
+
+def user_public(*, user_id: int) -> dict[str, Any] | None:
+    found = User.objects.filter(pk=user_id).first()
+    if found is None:
+        return None
+    return {"id": found.pk, "username": found.username, "display_name": found.public_name}

@@ -3,19 +3,33 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.views import SignupView as AllauthSignupView
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from alongside.accounts.access import user_of
-from alongside.accounts.forms import ProfileForm
-from alongside.accounts.services import profile_update
+from alongside.accounts.forms import (
+    BlockForm,
+    ContentFiltersForm,
+    NotificationSettingsForm,
+    ProfileForm,
+)
+from alongside.accounts.models import NOTIFY_KINDS, Block, User
+from alongside.accounts.selectors import block_list, preferences_get
+from alongside.accounts.services import (
+    block_remove,
+    block_set,
+    preferences_update,
+    profile_update,
+)
+from alongside.core.actor import AgeBand
 from alongside.core.api import ApiError
 from alongside.core.http import redirect_after_post
 from alongside.safety.selectors import hotlines_for_young_people
@@ -48,36 +62,12 @@ def _young_lines(lines: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_settings(request: HttpRequest) -> HttpResponse:
-    """Profile settings; links out to security (allauth) and privacy pages."""
-    user = user_of(request)
-    if request.method == "POST":
-        form = ProfileForm(request.POST)
-        if form.is_valid():
-            try:
-                user = profile_update(user_id=user.pk, **form.cleaned_data)
-            except ApiError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-            else:
-                translation.activate(user.locale)
-                messages.success(request, _("Your profile is saved."))
-                response = redirect_after_post(request, reverse("account-settings"))
-                # The language cookie wins over the profile (ActorMiddleware), so keep the
-                # two in step when the person changes their language here.
-                response.set_cookie(
-                    settings.LANGUAGE_COOKIE_NAME,
-                    user.locale,
-                    max_age=settings.LANGUAGE_COOKIE_AGE,
-                    samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
-                    secure=settings.LANGUAGE_COOKIE_SECURE,
-                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                    path=settings.LANGUAGE_COOKIE_PATH,
-                )
-                return response
-    else:
-        form = ProfileForm(
+def _settings_forms(user: User) -> dict[str, Any]:
+    """Unbound forms of the settings page, filled from what is saved."""
+    prefs = preferences_get(user_id=user.pk)
+    notify = prefs.notify or {}
+    return {
+        "form": ProfileForm(
             initial={
                 "display_name": user.display_name,
                 "pronouns": user.pronouns,
@@ -85,5 +75,151 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                 "country": user.country,
                 "time_zone": user.time_zone,
             }
-        )
-    return render(request, "accounts/settings/index.html", {"form": form})
+        ),
+        "filters_form": ContentFiltersForm(
+            initial=ContentFiltersForm.initial_for(
+                dict(prefs.topic_filters or {}), list(prefs.muted_words or [])
+            )
+        ),
+        "notify_form": NotificationSettingsForm(
+            initial={
+                **{f"notify_{k}": notify.get(k, True) is not False for k in NOTIFY_KINDS},
+                "quiet_hours_start": prefs.quiet_hours_start,
+                "quiet_hours_end": prefs.quiet_hours_end,
+            }
+        ),
+        "block_form": BlockForm(),
+    }
+
+
+def _render_settings(request: HttpRequest, **bound: forms.Form) -> HttpResponse:
+    """The settings page; ``bound`` replaces a form with the one just submitted (errors)."""
+    user = user_of(request)
+    context: dict[str, Any] = {
+        **_settings_forms(user),
+        **bound,
+        "blocks": block_list(user_id=user.pk),
+        "is_teen": user.age_band == AgeBand.TEEN,
+    }
+    response = render(request, "accounts/settings/index.html", context)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _settings_url(anchor: str = "") -> str:
+    return reverse("account-settings") + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    """Profile settings, content filters, notifications and blocks; links out to security
+    (allauth) and privacy pages."""
+    user = user_of(request)
+    if request.method != "POST":
+        return _render_settings(request)
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            user = profile_update(user_id=user.pk, **form.cleaned_data)
+        except ApiError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            translation.activate(user.locale)
+            messages.success(request, _("Your profile is saved."))
+            response = redirect_after_post(request, reverse("account-settings"))
+            # The language cookie wins over the profile (ActorMiddleware), so keep the
+            # two in step when the person changes their language here.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.locale,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                path=settings.LANGUAGE_COOKIE_PATH,
+            )
+            return response
+    return _render_settings(request, form=form)
+
+
+@login_required
+@require_POST
+def account_settings_filters(request: HttpRequest) -> HttpResponse:
+    """Content filters: show, collapse or hide each topic; muted words."""
+    form = ContentFiltersForm(request.POST)
+    if form.is_valid():
+        try:
+            preferences_update(
+                user_id=user_of(request).pk,
+                topic_filters=form.topic_filters(),
+                muted_words=form.muted_word_list(),
+            )
+        except ApiError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            messages.success(request, _("Your content filters are saved."))
+            return redirect_after_post(request, _settings_url("filters"))
+    return _render_settings(request, filters_form=form)
+
+
+@login_required
+@require_POST
+def account_settings_notifications(request: HttpRequest) -> HttpResponse:
+    """Which notifications to get, and quiet hours that hold live alerts."""
+    form = NotificationSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            preferences_update(
+                user_id=user_of(request).pk,
+                notify=form.notify(),
+                quiet_hours=(
+                    form.cleaned_data["quiet_hours_start"],
+                    form.cleaned_data["quiet_hours_end"],
+                ),
+            )
+        except ApiError as exc:
+            field = "quiet_hours_end" if exc.field == "quiet_hours" else None
+            form.add_error(field, exc.detail)
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect_after_post(request, _settings_url("notifications"))
+    return _render_settings(request, notify_form=form)
+
+
+@login_required
+@require_POST
+def account_block_create(request: HttpRequest) -> HttpResponse:
+    form = BlockForm(request.POST)
+    if form.is_valid():
+        try:
+            block = block_set(
+                user_id=user_of(request).pk,
+                target_username=form.cleaned_data["username"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                form.add_error("username", _("There is no member with this username."))
+            else:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            name = block.target.public_name
+            if block.kind == Block.Kind.MUTE:
+                messages.success(request, _("You muted %(name)s.") % {"name": name})
+            else:
+                messages.success(request, _("You blocked %(name)s.") % {"name": name})
+            return redirect_after_post(request, _settings_url("blocks"))
+    return _render_settings(request, block_form=form)
+
+
+@login_required
+@require_POST
+def account_block_delete(request: HttpRequest) -> HttpResponse:
+    username = request.POST.get("username", "")
+    if not username or len(username) > 150:
+        return HttpResponseBadRequest(_("Choose someone to unblock."))
+    if block_remove(user_id=user_of(request).pk, target_username=username):
+        messages.success(request, _("They are no longer blocked or muted."))
+    # Nothing removed (already gone, another tab): the list on the page says how things are.
+    return redirect_after_post(request, _settings_url("blocks"))

@@ -36,6 +36,20 @@ def _set_user(request: HttpRequest, user: Any) -> None:
     reset_actor(request)
 
 
+def user_for_session_token(token: str) -> Any:
+    """The user an allauth session token belongs to, or ``None``.
+
+    allauth returned ``(user, session)`` before 65.22 and a result object with ``.user`` since;
+    both shapes are accepted so a minor allauth upgrade cannot lock every app client out.
+    """
+    found = authenticate_by_x_session_token(token)
+    if not found:
+        return None
+    if isinstance(found, tuple):
+        return found[0]
+    return getattr(found, "user", None)
+
+
 class SessionTokenAuth(AuthBase):
     """``X-Session-Token`` issued by the allauth headless app client."""
 
@@ -47,11 +61,8 @@ class SessionTokenAuth(AuthBase):
         token = request.headers.get("X-Session-Token")
         if not token:
             return None
-        found = authenticate_by_x_session_token(token)
-        if not found:
-            return None
-        user = found[0]
-        if not user.is_active:
+        user = user_for_session_token(token)
+        if user is None or not user.is_active:
             return None
         _set_user(request, user)
         return user
@@ -72,3 +83,21 @@ class CookieAuth(APIKeyCookie):
 session_token_auth = SessionTokenAuth()
 cookie_auth = CookieAuth()
 USER_AUTH = [session_token_auth, cookie_auth]
+
+
+class AnonymousAllowed(AuthBase):
+    """Last in a list of authenticators: lets a signed-out caller through as anonymous.
+
+    Used for reads that depend on visibility (public communities, public threads): a token or
+    session, when present, still identifies the caller, so they see what they may see.
+    """
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "X-Session-Token"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return True
+
+
+OPTIONAL_AUTH = [session_token_auth, cookie_auth, AnonymousAllowed()]

@@ -37,10 +37,10 @@ MAX_MESSAGE_CHARS = 2000
 
 
 def _user_id_for_token(token: str) -> int | None:
-    from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
+    from alongside.core.api import user_for_session_token
 
-    found = authenticate_by_x_session_token(token)
-    return int(found[0].pk) if found else None
+    user = user_for_session_token(token)
+    return int(user.pk) if user is not None and user.is_active else None
 
 
 def _user_id_for_session_key(session_key: str) -> int | None:

@@ -393,12 +393,21 @@ def _scrub_sqlite() -> None:
     WAL still holds earlier page images until a checkpoint, and b-tree interior pages can keep
     stale copies of index keys. A VACUUM rebuilds the file (done for files of a modest size:
     it locks out writers while it runs); the TRUNCATE checkpoint then empties the WAL.
+    Full-text indexes (FTS5) keep deleted terms in old segments until merged: each is
+    optimised first, so an erased person's words are not left in a search index.
     """
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return
     path = Path(str(connection.settings_dict["NAME"]))
     try:
         with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
+            )
+            for (name,) in cursor.fetchall():
+                if name.isidentifier():
+                    cursor.execute(f"INSERT INTO {name}({name}) VALUES ('optimize')")  # noqa: S608
             if path.is_file() and path.stat().st_size <= SQLITE_VACUUM_MAX_BYTES:
                 cursor.execute("VACUUM")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

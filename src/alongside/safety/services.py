@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from alongside.core.actor import Actor
 from alongside.core.api import ApiError
 from alongside.safety.models import SafetyPlan
 from alongside.safety.plan import SECTION_KEYS, SECTION_MAX_LENGTH
@@ -49,3 +52,47 @@ def safety_plan_save(*, user_id: int, sections: Mapping[str, str | None]) -> Saf
             setattr(plan, key, value)
         plan.save()
     return plan
+
+
+#: Where a piece of text was written (API.md: risk engine surfaces).
+SURFACES = ("post", "reply", "chat", "journal", "companion", "draft")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the risk engine concluded about one text (API.md "Risk levels")."""
+
+    level: str = "none"
+    score: float = 0.0
+    subject: str = "unknown"
+    categories: tuple[str, ...] = ()
+    #: What to show the writer at once (hotlines, safety plan, grounding, a person), or None.
+    support: dict[str, Any] | None = None
+    #: Add an automatic content warning (the post stays visible).
+    content_warning_topics: tuple[str, ...] = ()
+    #: Hold the text for review (it contains method details).
+    hold: bool = False
+    engine_version: str = "passthrough-0"
+
+
+NO_RISK = Assessment()
+
+
+def assess_and_record(
+    *,
+    actor: Actor,
+    surface: str,
+    text: str,
+    lang: str | None = None,
+    object_type: str = "",
+    object_id: int | str | None = None,
+) -> Assessment:
+    """The one entry point through which every app hands text to safety.
+
+    Called from the owning app's service inside its write transaction, after the row exists
+    (``object_type``/``object_id`` name it), so a case opened here commits or rolls back with
+    the write. Until the risk engine lands (issue 4) it records nothing and finds no risk.
+    """
+    if surface not in SURFACES:
+        raise ValueError(f"unknown surface {surface!r}")
+    return NO_RISK

@@ -28,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, **options: Any) -> None:
         from alongside.accounts.demo import format_logins, seed_demo
+        from alongside.communities.demo import seed_communities
         from alongside.core.jobs import start_worker_thread
 
         if settings.MODE == "production":
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         self.stdout.flush()
         call_command("migrate", interactive=False, verbosity=0)
         logins = seed_demo()
+        seed_communities()
         url = f"http://{HOST}:{port}/"
         self.stdout.write("")
         self.stdout.write(format_logins(logins))

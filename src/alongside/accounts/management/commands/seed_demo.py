@@ -17,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from alongside.accounts.demo import format_logins, seed_demo
+        from alongside.communities.demo import seed_communities
 
         if settings.MODE == "production":
             raise CommandError(
@@ -24,4 +25,5 @@ class Command(BaseCommand):
                 "published password."
             )
         logins = seed_demo()
+        seed_communities()
         self.stdout.write(format_logins(logins))

@@ -1,0 +1,162 @@
+"""The only way a request's id becomes a community, thread or post (404 when missing *or*
+not visible: the two answer alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+
+from alongside.communities.models import Community, Invitation, Membership, Post, Status, Thread
+from alongside.core.actor import Actor, Role
+
+
+def is_site_staff(actor: Actor) -> bool:
+    """Site-wide moderators and crisis responders (and admins) read every community:
+    a person at risk may write in a private one."""
+    return actor.has_role(Role.MODERATOR) or actor.has_role(Role.CRISIS_RESPONDER)
+
+
+def can_moderate(actor: Actor, community: Community) -> bool:
+    return actor.has_role(Role.MODERATOR, community=community.slug)
+
+
+def can_reveal(actor: Actor, community: Community) -> bool:
+    """Who may, with a recorded reason, learn who wrote an anonymous post."""
+    return can_moderate(actor, community) or actor.has_role(Role.CRISIS_RESPONDER)
+
+
+def communities_visible_q(actor: Actor, member_of: set[int]) -> Q:
+    """Communities the actor may know exist: public and members-only ones, private ones they
+    belong to; teens only those marked for them."""
+    q = ~Q(visibility=Community.Visibility.PRIVATE) | Q(pk__in=member_of)
+    if is_site_staff(actor):
+        q = Q()
+    elif actor.community_roles:
+        q |= Q(slug__in=list(actor.community_roles))
+    if actor.is_teen:
+        q &= Q(teen_friendly=True)
+    return q
+
+
+@dataclass(frozen=True)
+class Place:
+    """A community as one actor stands in it."""
+
+    community: Community
+    is_member: bool
+    can_read: bool
+    can_moderate: bool
+    #: invited to a private community: may see it (to accept), not read it
+    invited: bool = False
+
+
+def member_community_ids(actor: Actor) -> set[int]:
+    if actor.user_id is None:
+        return set()
+    return set(
+        Membership.objects.filter(user_id=actor.user_id).values_list("community_id", flat=True)
+    )
+
+
+def place_for(actor: Actor, community: Community, *, is_member: bool | None = None) -> Place:
+    if is_member is None:
+        is_member = (
+            actor.user_id is not None
+            and Membership.objects.filter(user_id=actor.user_id, community=community).exists()
+        )
+    moderate = can_moderate(actor, community)
+    staff = moderate or is_site_staff(actor)
+    can_read = community.visibility == Community.Visibility.PUBLIC or is_member or staff
+    invited = (
+        community.visibility == Community.Visibility.PRIVATE
+        and not is_member
+        and actor.user_id is not None
+        and Invitation.objects.filter(user_id=actor.user_id, community=community).exists()
+    )
+    return Place(
+        community=community,
+        is_member=is_member,
+        can_read=can_read,
+        can_moderate=moderate,
+        invited=invited,
+    )
+
+
+def _visible_or_404(actor: Actor, place: Place) -> None:
+    community = place.community
+    if actor.is_teen and not community.teen_friendly:
+        raise Http404
+    if (
+        community.visibility == Community.Visibility.PRIVATE
+        and not place.is_member
+        and not place.invited
+        and not place.can_moderate
+        and not is_site_staff(actor)
+    ):
+        raise Http404
+
+
+def get_community_for(actor: Actor, slug: str) -> Place:
+    """The community if the actor may know it exists (it may still be unreadable: a
+    members-only community shows its description and a Join button)."""
+    community = Community.objects.filter(slug=slug).first()
+    if community is None:
+        raise Http404
+    place = place_for(actor, community)
+    _visible_or_404(actor, place)
+    return place
+
+
+def thread_visible_to(actor: Actor, thread: Thread, place: Place) -> bool:
+    if thread.status in (Status.VISIBLE, Status.DELETED):
+        return True
+    if place.can_moderate or is_site_staff(actor):
+        return True
+    # Held threads: their author sees them (with a notice); removed ones: nobody else.
+    return (
+        thread.status == Status.HELD
+        and actor.user_id is not None
+        and (thread.author_id == actor.user_id)
+    )
+
+
+def get_thread_for(actor: Actor, thread_id: int) -> tuple[Thread, Place]:
+    """A thread the actor may read. Missing, in a community they may not read, or hidden
+    from them: the same 404."""
+    thread = Thread.objects.select_related("community").filter(pk=thread_id).first()
+    if thread is None:
+        raise Http404
+    place = place_for(actor, thread.community)
+    _visible_or_404(actor, place)
+    if not place.can_read or not thread_visible_to(actor, thread, place):
+        raise Http404
+    return thread, place
+
+
+def post_visible_to(actor: Actor, post: Post, place: Place) -> bool:
+    if post.status in (Status.VISIBLE, Status.DELETED):
+        return True
+    if place.can_moderate or is_site_staff(actor):
+        return True
+    return (
+        post.status == Status.HELD
+        and actor.user_id is not None
+        and (post.author_id == actor.user_id)
+    )
+
+
+def get_post_for(actor: Actor, post_id: int) -> tuple[Post, Place]:
+    post = Post.objects.select_related("thread", "thread__community").filter(pk=post_id).first()
+    if post is None:
+        raise Http404
+    place = place_for(actor, post.thread.community)
+    _visible_or_404(actor, place)
+    if (
+        not place.can_read
+        or not thread_visible_to(actor, post.thread, place)
+        or not post_visible_to(actor, post, place)
+    ):
+        raise Http404
+    return post, place

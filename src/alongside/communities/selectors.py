@@ -1,0 +1,730 @@
+"""Reads of communities, threads and posts, always for one Actor.
+
+Every list is a keyset page (``core.pagination``) and issues a fixed number of queries
+whatever its length (asserted in tests). Every object is turned into plain data by one
+function here (``thread_data``, ``post_data``), the only place that decides what an author
+looks like to a viewer: anonymous authors are "Anonymous member" to everyone but themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import BooleanField, Count, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alongside.accounts.selectors import Filters, filters_for
+from alongside.communities.access import (
+    Place,
+    communities_visible_q,
+    is_site_staff,
+    member_community_ids,
+)
+from alongside.communities.models import (
+    Bookmark,
+    Community,
+    Membership,
+    Post,
+    PostRevision,
+    PostTag,
+    Reaction,
+    Status,
+    Tag,
+    Thread,
+)
+from alongside.core.actor import Actor, Role
+from alongside.core.content_warnings import topic_label
+from alongside.core.markdown import plain_text
+from alongside.core.pagination import cursor_decode, cursor_encode
+
+PAGE_SIZE = 20
+POSTS_PAGE_SIZE = 30
+SEARCH_MAX_RESULTS = 200
+TRENDING_WINDOW = datetime.timedelta(days=7)
+NEEDS_SUPPORT_WINDOW = datetime.timedelta(days=14)
+SUPPORTED_WINDOW = datetime.timedelta(days=7)
+
+
+def anonymous_name() -> str:
+    return _("Anonymous member")
+
+
+# --- shaping objects for a viewer ------------------------------------------------------------
+
+
+def topics_of(stored: str) -> list[str]:
+    return [t for t in stored.split(",") if t]
+
+
+def warning_data(topics: Sequence[str], text: str, by_moderator: bool = False) -> dict | None:
+    if not topics and not text:
+        return None
+    return {
+        "topics": [{"slug": t, "label": topic_label(t)} for t in topics],
+        "text": text,
+        "by_moderator": by_moderator,
+    }
+
+
+def author_data(
+    actor: Actor, *, author: Any, author_id: int | None, anonymous: bool, status: str
+) -> dict[str, Any]:
+    """What a viewer may know about who wrote something. Nothing about an anonymous author,
+    not even whether two anonymous posts share one, reaches anyone but that author."""
+    is_me = actor.user_id is not None and author_id == actor.user_id
+    if status == Status.DELETED or (author is None and not anonymous):
+        return {"name": _("Removed"), "username": None, "anonymous": False, "is_me": is_me}
+    if anonymous:
+        return {"name": anonymous_name(), "username": None, "anonymous": True, "is_me": is_me}
+    return {
+        "name": author.public_name,
+        "username": author.username,
+        "anonymous": False,
+        "is_me": is_me,
+    }
+
+
+def collapse_for(filters: Filters, topics: Sequence[str], text: str, body: str) -> str | None:
+    """Why this post starts collapsed for this viewer, or None to show it open."""
+    if text:
+        return "content_warning"
+    if any(filters.choice(t) != "show" for t in topics):
+        return "content_warning"
+    if filters.muted_words and filters.muted_word_in(body):
+        return "muted_word"
+    return None
+
+
+def community_data(community: Community, *, is_member: bool = False) -> dict[str, Any]:
+    return {
+        "slug": community.slug,
+        "name": community.name,
+        "description": community.description,
+        "visibility": community.visibility,
+        "teen_friendly": community.teen_friendly,
+        "is_member": is_member,
+        "url": reverse("community-detail", args=[community.slug]),
+    }
+
+
+def post_data(
+    actor: Actor,
+    post: Post,
+    *,
+    filters: Filters,
+    moderator: bool,
+    reactions: dict[str, int] | None = None,
+    mine: Iterable[str] = (),
+) -> dict[str, Any]:
+    gone = post.status in (Status.DELETED, Status.REMOVED) and not moderator
+    topics = topics_of(post.cw_topics)
+    collapsed = None if gone else collapse_for(filters, topics, post.cw_text, post.body)
+    reply_to = None
+    if post.reply_to_id and post.reply_to is not None:
+        parent = post.reply_to
+        reply_to = {
+            "id": parent.pk,
+            "author": author_data(
+                actor,
+                author=parent.author,
+                author_id=parent.author_id,
+                anonymous=parent.anonymous,
+                status=parent.status,
+            )["name"],
+        }
+    return {
+        "id": post.pk,
+        "thread_id": post.thread_id,
+        "url": reverse("thread-detail", args=[post.thread_id]) + f"#post-{post.pk}",
+        "author": author_data(
+            actor,
+            author=post.author,
+            author_id=post.author_id,
+            anonymous=post.anonymous,
+            status=post.status,
+        ),
+        "is_opening": post.is_opening,
+        "status": post.status,
+        "body": "" if gone else post.body,
+        "body_html": "" if gone else post.body_html,
+        "content_warning": None
+        if gone
+        else warning_data(topics, post.cw_text, post.cw_by_moderator),
+        "collapsed": collapsed is not None,
+        "collapse_reason": collapsed,
+        "reply_to": reply_to,
+        "reactions": dict(reactions or {}),
+        "my_reactions": sorted(mine),
+        "created_at": post.created_at,
+        "edited": post.edited_at is not None,
+    }
+
+
+def thread_data(
+    actor: Actor,
+    thread: Thread,
+    *,
+    filters: Filters,
+    opening: Post | None = None,
+    tags: Sequence[str] = (),
+    is_member: bool = False,
+) -> dict[str, Any]:
+    topics = topics_of(thread.cw_topics)
+    excerpt = None
+    collapsed = collapse_for(filters, topics, opening.cw_text if opening else "", "")
+    if opening is not None and opening.status == Status.VISIBLE:
+        if collapsed is None and filters.muted_words and filters.muted_word_in(opening.body):
+            collapsed = "muted_word"
+        if collapsed is None:
+            excerpt = plain_text(opening.body, 240)
+    title = _("Removed by its author") if thread.status == Status.DELETED else thread.title
+    return {
+        "id": thread.pk,
+        "title": title,
+        "url": reverse("thread-detail", args=[thread.pk]),
+        "community": community_data(thread.community, is_member=is_member),
+        "author": author_data(
+            actor,
+            author=thread.author,
+            author_id=thread.author_id,
+            anonymous=thread.anonymous,
+            status=thread.status,
+        ),
+        "status": thread.status,
+        "locked": thread.locked,
+        "content_warning": warning_data(topics, opening.cw_text if opening else ""),
+        "collapsed": collapsed is not None,
+        "collapse_reason": collapsed,
+        "excerpt": excerpt,
+        "tags": list(tags),
+        "reply_count": thread.reply_count,
+        "support_count": thread.support_count,
+        "created_at": thread.created_at,
+        "last_activity_at": thread.last_activity_at,
+    }
+
+
+# --- filters shared by every list ------------------------------------------------------------
+
+
+def _apply_filters(qs: QuerySet[Any], filters: Filters, *, prefix: str = "") -> QuerySet[Any]:
+    """Hide what the viewer asked to hide: topics, and the named content of people they
+    blocked or muted (never anonymous content: decision 0011)."""
+    for topic in filters.hidden_topics:
+        qs = qs.exclude(**{f"{prefix}cw_topics__contains": f",{topic},"})
+    if filters.hidden_authors:
+        qs = qs.exclude(
+            Q(**{f"{prefix}author_id__in": list(filters.hidden_authors)})
+            & Q(**{f"{prefix}anonymous": False})
+        )
+    return qs
+
+
+def readable_communities_q(actor: Actor, member_of: set[int], prefix: str = "") -> Q:
+    """Communities whose threads the actor may read (for feeds, tags and search)."""
+    if is_site_staff(actor):
+        q = Q()
+    else:
+        q = Q(**{f"{prefix}visibility": Community.Visibility.PUBLIC}) | Q(
+            **{f"{prefix}pk__in": member_of}
+        )
+        moderated = [c for c, roles in actor.community_roles.items() if Role.MODERATOR in roles]
+        if moderated:
+            q |= Q(**{f"{prefix}slug__in": moderated})
+    if actor.is_teen:
+        q &= Q(**{f"{prefix}teen_friendly": True})
+    return q
+
+
+def _thread_page(
+    actor: Actor,
+    qs: QuerySet[Thread],
+    *,
+    filters: Filters,
+    cursor: str | None,
+    order: str,
+    member_of: set[int],
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """One keyset page of threads, in 3 queries (threads, opening posts, tags)."""
+    qs = _apply_filters(qs.filter(status=Status.VISIBLE), filters)
+    if order == "activity":
+        keys: tuple[str, ...] = ("last_activity_at", "id")
+        kinds: list[type] = [datetime.datetime, int]
+        descending = True
+    elif order == "new":
+        keys, kinds, descending = ("created_at", "id"), [datetime.datetime, int], True
+    elif order == "waiting":
+        keys, kinds, descending = ("created_at", "id"), [datetime.datetime, int], False
+    else:  # "supported"
+        keys, kinds, descending = ("support_count", "id"), [int, int], True
+    after = cursor_decode(cursor, kinds)
+    if after is not None:
+        k0, k1 = keys
+        op = "lt" if descending else "gt"
+        qs = qs.filter(
+            Q(**{f"{k0}__{op}": after[0]}) | Q(**{k0: after[0], f"{k1}__{op}": after[1]})
+        )
+    sign = "-" if descending else ""
+    rows = list(
+        qs.select_related("community", "author").order_by(*(sign + k for k in keys))[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [t.pk for t in rows]
+    openings = {
+        p.thread_id: p
+        for p in Post.objects.filter(thread_id__in=ids, is_opening=True).only(
+            "id", "thread_id", "body", "cw_text", "cw_topics", "status"
+        )
+    }
+    tags: dict[int, list[str]] = defaultdict(list)
+    for thread_id, name in (
+        PostTag.objects.filter(thread_id__in=ids, post__is_opening=True)
+        .order_by("tag__name")
+        .values_list("thread_id", "tag__name")
+    ):
+        tags[thread_id].append(name)
+    items = [
+        thread_data(
+            actor,
+            t,
+            filters=filters,
+            opening=openings.get(t.pk),
+            tags=tags.get(t.pk, ()),
+            is_member=t.community_id in member_of,
+        )
+        for t in rows
+    ]
+    next_cursor = cursor_encode([getattr(rows[-1], k) for k in keys]) if more and rows else None
+    return {"items": items, "next": next_cursor}
+
+
+# --- communities -------------------------------------------------------------------------------
+
+
+def community_list(*, actor: Actor) -> list[dict[str, Any]]:
+    member_of = member_community_ids(actor)
+    rows = Community.objects.filter(communities_visible_q(actor, member_of)).order_by("name")
+    return [community_data(c, is_member=c.pk in member_of) for c in rows]
+
+
+def community_moderators(*, community: Community) -> list[dict[str, str]]:
+    from alongside.accounts.selectors import community_role_holders
+
+    return community_role_holders(community=community.slug, role=Role.MODERATOR.value)
+
+
+def community_detail(*, actor: Actor, place: Place) -> dict[str, Any]:
+    community = place.community
+    return {
+        **community_data(community, is_member=place.is_member),
+        "rules": community.rules,
+        "can_read": place.can_read,
+        "can_moderate": place.can_moderate,
+        "can_join": actor.is_authenticated
+        and not place.is_member
+        and community.visibility != Community.Visibility.PRIVATE,
+        "moderators": community_moderators(community=community),
+        "member_count": Membership.objects.filter(community=community).count(),
+    }
+
+
+def thread_list(
+    *, actor: Actor, place: Place, cursor: str | None = None, sort: str = "activity"
+) -> dict[str, Any]:
+    member_of = {place.community.pk} if place.is_member else set()
+    qs = Thread.objects.filter(community=place.community)
+    order = sort if sort in ("activity", "new", "waiting", "supported") else "activity"
+    if order == "waiting":
+        qs = qs.filter(reply_count=0)
+    return _thread_page(
+        actor, qs, filters=filters_for(actor), cursor=cursor, order=order, member_of=member_of
+    )
+
+
+# --- one thread --------------------------------------------------------------------------------
+
+
+def _visible_posts_q(actor: Actor, place: Place) -> Q:
+    if place.can_moderate or is_site_staff(actor):
+        return Q()
+    # Removed and deleted posts stay as tombstones (no words, no author) so replies keep
+    # their context; post_data empties them.
+    q = Q(status__in=[Status.VISIBLE, Status.DELETED, Status.REMOVED])
+    if actor.user_id is not None:
+        q |= Q(status=Status.HELD, author_id=actor.user_id)
+    return q
+
+
+def post_page(
+    *,
+    actor: Actor,
+    thread: Thread,
+    place: Place,
+    filters: Filters | None = None,
+    cursor: str | None = None,
+    limit: int = POSTS_PAGE_SIZE,
+) -> dict[str, Any]:
+    """A page of a thread's posts in order, in 3 queries (posts, reaction counts, mine)."""
+    filters = filters if filters is not None else filters_for(actor)
+    moderator = place.can_moderate or is_site_staff(actor)
+    qs = _apply_filters(
+        Post.objects.filter(thread=thread).filter(_visible_posts_q(actor, place)), filters
+    )
+    after = cursor_decode(cursor, [int])
+    if after is not None:
+        qs = qs.filter(id__gt=after[0])
+    rows = list(
+        qs.select_related("author", "reply_to", "reply_to__author").order_by("id")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [p.pk for p in rows]
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for post_id, kind, n in (
+        Reaction.objects.filter(post_id__in=ids)
+        .values("post_id", "kind")
+        .annotate(n=Count("id"))
+        .values_list("post_id", "kind", "n")
+    ):
+        counts[post_id][kind] = n
+    mine: dict[int, set[str]] = defaultdict(set)
+    if actor.user_id is not None and ids:
+        for post_id, kind in Reaction.objects.filter(
+            post_id__in=ids, user_id=actor.user_id
+        ).values_list("post_id", "kind"):
+            mine[post_id].add(kind)
+    items = [
+        post_data(
+            actor,
+            p,
+            filters=filters,
+            moderator=moderator,
+            reactions=counts.get(p.pk),
+            mine=mine.get(p.pk, ()),
+        )
+        for p in rows
+    ]
+    return {"items": items, "next": cursor_encode([rows[-1].pk]) if more and rows else None}
+
+
+def thread_detail(
+    *, actor: Actor, thread: Thread, place: Place, cursor: str | None = None
+) -> dict[str, Any]:
+    """The thread with a page of its posts. A thread whose opening post carries a topic the
+    viewer hides is shown as a notice, without its posts."""
+    filters = filters_for(actor)
+    opening = (
+        Post.objects.filter(thread=thread, is_opening=True)
+        .only("id", "thread_id", "body", "cw_text", "cw_topics", "status")
+        .first()
+    )
+    tags = list(
+        PostTag.objects.filter(thread=thread, post__is_opening=True)
+        .order_by("tag__name")
+        .values_list("tag__name", flat=True)
+    )
+    data = thread_data(
+        actor, thread, filters=filters, opening=opening, tags=tags, is_member=place.is_member
+    )
+    hidden_topics = [t for t in topics_of(thread.cw_topics) if t in filters.hidden_topics]
+    data["hidden_by_filters"] = bool(hidden_topics)
+    data["can_reply"] = actor.is_authenticated and (
+        place.can_moderate or (not thread.locked and thread.status == Status.VISIBLE)
+    )
+    data["can_moderate"] = place.can_moderate
+    data["can_reveal"] = actor.is_authenticated and (
+        place.can_moderate or actor.has_role(Role.CRISIS_RESPONDER)
+    )
+    data["bookmarked"] = actor.user_id is not None and (
+        Bookmark.objects.filter(user_id=actor.user_id, thread=thread).exists()
+    )
+    if hidden_topics:
+        data["posts"] = {"items": [], "next": None}
+    else:
+        data["posts"] = post_page(
+            actor=actor, thread=thread, place=place, filters=filters, cursor=cursor
+        )
+    return data
+
+
+def post_revisions(*, actor: Actor, post: Post, place: Place) -> list[dict[str, Any]]:
+    """Edit history, for moderators. Who edited is "author" or "moderator", never a name:
+    the author of an anonymous post stays anonymous here too."""
+    return [
+        {
+            "body": r.body,
+            "content_warning": warning_data(topics_of(r.cw_topics), r.cw_text),
+            "edited_by": "moderator" if r.by_moderator else "author",
+            "note": r.note,
+            "created_at": r.created_at,
+        }
+        for r in PostRevision.objects.filter(post=post).order_by("-id")
+    ]
+
+
+# --- feed, bookmarks, tags -------------------------------------------------------------------
+
+
+FEED_SORTS = ("new", "needs_support", "supported")
+
+
+def feed(*, actor: Actor, sort: str = "new", cursor: str | None = None) -> dict[str, Any]:
+    """Threads of the communities I joined: newest, waiting for a first reply (oldest first,
+    so nobody is left unanswered), or most supported this week."""
+    member_of = member_community_ids(actor)
+    readable = Community.objects.filter(
+        readable_communities_q(actor, member_of), pk__in=member_of
+    ).values("pk")
+    qs = Thread.objects.filter(community_id__in=readable)
+    now = timezone.now()
+    order = "new"
+    if sort == "needs_support":
+        qs = qs.filter(reply_count=0, created_at__gte=now - NEEDS_SUPPORT_WINDOW, locked=False)
+        order = "waiting"
+    elif sort == "supported":
+        qs = qs.filter(created_at__gte=now - SUPPORTED_WINDOW, support_count__gt=0)
+        order = "supported"
+    return _thread_page(
+        actor, qs, filters=filters_for(actor), cursor=cursor, order=order, member_of=member_of
+    )
+
+
+def bookmark_list(*, actor: Actor, cursor: str | None = None) -> dict[str, Any]:
+    assert actor.user_id is not None
+    member_of = member_community_ids(actor)
+    readable = Community.objects.filter(readable_communities_q(actor, member_of)).values("pk")
+    qs = Thread.objects.filter(
+        pk__in=Bookmark.objects.filter(user_id=actor.user_id).values("thread_id"),
+        community_id__in=readable,
+    )
+    return _thread_page(
+        actor, qs, filters=filters_for(actor), cursor=cursor, order="activity", member_of=member_of
+    )
+
+
+def tag_normalise(name: str) -> str:
+    return name.strip().lstrip("#").lower()
+
+
+def tag_threads(*, actor: Actor, name: str, cursor: str | None = None) -> dict[str, Any]:
+    """A tag's page. A blocked tag shows support instead of posts."""
+    name = tag_normalise(name)
+    tag = Tag.objects.filter(name=name).first()
+    if tag is not None and tag.blocked:
+        return {"name": name, "blocked": True, "items": [], "next": None}
+    if tag is None:
+        return {"name": name, "blocked": False, "items": [], "next": None}
+    member_of = member_community_ids(actor)
+    readable = Community.objects.filter(readable_communities_q(actor, member_of)).values("pk")
+    qs = Thread.objects.filter(
+        pk__in=PostTag.objects.filter(tag=tag, post__status=Status.VISIBLE).values("thread_id"),
+        community_id__in=readable,
+    )
+    page = _thread_page(
+        actor, qs, filters=filters_for(actor), cursor=cursor, order="activity", member_of=member_of
+    )
+    return {"name": name, "blocked": False, **page}
+
+
+def trending_tags(*, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+    """Tags used most over the last week in public communities (teens: those marked for them).
+    Blocked tags never trend. Computed at most every five minutes."""
+    key = f"communities:trending:{'teen' if actor.is_teen else 'all'}:{limit}"
+    found = cache.get(key)
+    if found is not None:
+        return list(found)
+    since = timezone.now() - TRENDING_WINDOW
+    qs = PostTag.objects.filter(
+        created_at__gte=since,
+        tag__blocked=False,
+        post__status=Status.VISIBLE,
+        thread__status=Status.VISIBLE,
+        thread__community__visibility=Community.Visibility.PUBLIC,
+    )
+    if actor.is_teen:
+        qs = qs.filter(thread__community__teen_friendly=True)
+    rows = qs.values("tag__name").annotate(uses=Count("id")).order_by("-uses", "tag__name")[:limit]
+    result = [
+        {
+            "name": r["tag__name"],
+            "uses": r["uses"],
+            "url": reverse("tag-detail", args=[r["tag__name"]]),
+        }
+        for r in rows
+    ]
+    cache.set(key, result, 300)
+    return result
+
+
+# --- search ------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"\w+", re.UNICODE)
+SEARCH_MAX_QUERY = 200
+
+
+def _fts5_query(q: str) -> str:
+    """User words as quoted FTS5 strings (implicitly ANDed): no operator can be injected."""
+    words = _WORD.findall(q)[:12]
+    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+def _match(q: str) -> tuple[Q, RawSQL | None]:
+    """The database's full-text match of ``q`` over post bodies and thread titles, and a
+    relevance score (higher is better)."""
+    if _CJK.search(q):
+        # Neither engine's default tokenizer splits Chinese into words; a substring match is
+        # what a reader expects, ranked by recency.
+        term = q.strip()
+        return Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term), None
+    if connection.vendor == "postgresql":
+        body = "to_tsvector('english'::regconfig, communities_post.body)"
+        query = "websearch_to_tsquery('english'::regconfig, %s)"
+        matches = RawSQL(f"{body} @@ {query}", [q], output_field=BooleanField())  # noqa: S611
+        titles = Thread.objects.filter(
+            RawSQL(  # noqa: S611  (fixed SQL; the words are a parameter)
+                f"to_tsvector('english'::regconfig, communities_thread.title) @@ {query}",
+                [q],
+                output_field=BooleanField(),
+            )
+        ).values("pk")
+        rank = RawSQL(f"ts_rank({body}, {query})", [q], output_field=FloatField())  # noqa: S611
+        return Q(matches) | Q(is_opening=True, thread_id__in=titles), rank
+    fts = _fts5_query(q)
+    if not fts:
+        return Q(pk__in=[]), None
+    matches = RawSQL(
+        "communities_post.id IN (SELECT rowid FROM communities_post_fts "
+        "WHERE communities_post_fts MATCH %s)",
+        [fts],
+        output_field=BooleanField(),
+    )
+    title_match = RawSQL(
+        "communities_post.thread_id IN (SELECT rowid FROM communities_thread_fts "
+        "WHERE communities_thread_fts MATCH %s)",
+        [fts],
+        output_field=BooleanField(),
+    )
+    # FTS5's rank is bm25, lower is better: negate it.
+    rank = RawSQL(
+        "-COALESCE((SELECT rank FROM communities_post_fts WHERE communities_post_fts "
+        "MATCH %s AND rowid = communities_post.id), 0)",
+        [fts],
+        output_field=FloatField(),
+    )
+    return Q(matches) | (Q(is_opening=True) & Q(title_match)), rank
+
+
+def search(*, actor: Actor, q: str, cursor: str | None = None) -> dict[str, Any]:
+    """Visible posts (and threads, through their opening post) matching ``q``, best first.
+
+    Only what the caller may read: visible posts in visible threads of communities they may
+    read, without their hidden topics or blocked people. Ranked results page by position
+    (the cursor holds an offset), up to ``SEARCH_MAX_RESULTS``.
+    """
+    q = " ".join(q.split())[:SEARCH_MAX_QUERY]
+    after = cursor_decode(cursor, [int])
+    offset = after[0] if after else 0
+    if not q or offset < 0 or offset >= SEARCH_MAX_RESULTS:
+        return {"items": [], "next": None, "query": q}
+    filters = filters_for(actor)
+    member_of = member_community_ids(actor)
+    readable = Community.objects.filter(readable_communities_q(actor, member_of)).values("pk")
+    match, rank = _match(q)
+    qs = Post.objects.filter(
+        match,
+        status=Status.VISIBLE,
+        thread__status=Status.VISIBLE,
+        thread__community_id__in=readable,
+    )
+    qs = _apply_filters(qs, filters)
+    for topic in filters.hidden_topics:
+        qs = qs.exclude(thread__cw_topics__contains=f",{topic},")
+    if rank is not None:
+        qs = qs.annotate(relevance=rank).order_by("-relevance", "-id")
+    else:
+        qs = qs.order_by("-id")
+    limit = PAGE_SIZE
+    rows = list(
+        qs.select_related("author", "thread", "thread__community")[offset : offset + limit + 1]
+    )
+    more = len(rows) > limit and offset + limit < SEARCH_MAX_RESULTS
+    rows = rows[:limit]
+    items = []
+    for post in rows:
+        data = post_data(actor, post, filters=filters, moderator=False)
+        data["thread"] = {
+            "id": post.thread_id,
+            "title": post.thread.title,
+            "url": reverse("thread-detail", args=[post.thread_id]),
+            "community": community_data(
+                post.thread.community, is_member=post.thread.community_id in member_of
+            ),
+        }
+        data["excerpt"] = None if data["collapsed"] else plain_text(post.body, 240)
+        items.append(data)
+    return {
+        "items": items,
+        "next": cursor_encode([offset + limit]) if more else None,
+        "query": q,
+    }
+
+
+def thread_ids_of(*, user_id: int) -> list[int]:
+    return list(Thread.objects.filter(author_id=user_id).values_list("pk", flat=True))
+
+
+def thread_tags(*, thread: Thread) -> list[str]:
+    return list(
+        PostTag.objects.filter(thread=thread, post__is_opening=True)
+        .order_by("tag__name")
+        .values_list("tag__name", flat=True)
+    )
+
+
+def thread_summary(*, actor: Actor, thread: Thread, place: Place) -> dict[str, Any]:
+    opening = Post.objects.filter(thread=thread, is_opening=True).first()
+    return thread_data(
+        actor,
+        thread,
+        filters=filters_for(actor),
+        opening=opening,
+        tags=thread_tags(thread=thread),
+        is_member=place.is_member,
+    )
+
+
+def reaction_counts(*, post_id: int) -> dict[str, int]:
+    return dict(
+        Reaction.objects.filter(post_id=post_id)
+        .values("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+
+
+def post_single(*, actor: Actor, post: Post, place: Place) -> dict[str, Any]:
+    mine: list[str] = []
+    if actor.user_id is not None:
+        mine = list(
+            Reaction.objects.filter(post=post, user_id=actor.user_id).values_list("kind", flat=True)
+        )
+    return post_data(
+        actor,
+        post,
+        filters=filters_for(actor),
+        moderator=place.can_moderate or is_site_staff(actor),
+        reactions=reaction_counts(post_id=post.pk),
+        mine=mine,
+    )

@@ -1,0 +1,295 @@
+"""Pages of a thread: start one, read it with its posts, reply, lock, bookmark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alongside.communities import access, selectors, services
+from alongside.communities.forms import (
+    ReasonForm,
+    ReplyForm,
+    ThreadForm,
+    attach_error,
+)
+from alongside.communities.models import Community, Status
+from alongside.communities.views.common import (
+    actor_of,
+    cursor_of,
+    next_url,
+    parse_id,
+    reaction_list,
+    refusal_page,
+    render_page,
+    status_of,
+    thread_url,
+    to_login,
+)
+from alongside.core.actor import Actor
+from alongside.core.api import ApiError
+from alongside.core.http import redirect_after_post
+
+SUPPORT_SESSION_KEY = "communities_support"
+
+
+def _post_actions(post: dict[str, Any], thread: dict[str, Any]) -> dict[str, bool]:
+    """Which controls a post offers this reader (the services check again on POST)."""
+    live = post["status"] in (Status.VISIBLE, Status.HELD)
+    mine = bool(post["author"]["is_me"])
+    moderate = bool(thread.get("can_moderate"))
+    actions = {
+        "reply": bool(thread.get("can_reply")) and post["status"] == Status.VISIBLE,
+        "edit": mine and live,
+        "warning": moderate and live,
+        "history": moderate and bool(post["edited"]),
+        "remove": moderate and live and not mine,
+        "reveal": bool(thread.get("can_reveal")) and bool(post["author"]["anonymous"]),
+    }
+    return {name: on for name, on in actions.items() if on}
+
+
+def _decorate_posts(
+    items: Iterable[dict[str, Any]], thread: dict[str, Any]
+) -> list[dict[str, Any]]:
+    return [
+        {**post, "reaction_list": reaction_list(post), "actions": _post_actions(post, thread)}
+        for post in items
+    ]
+
+
+def _remember_support(request: HttpRequest, written: services.Written) -> None:
+    """When the safety engine offers support for what someone just wrote, the next view of
+    the thread shows it, once. Only the level is kept: the panel's words live in the page."""
+    support = written.assessment.support
+    if support is None:
+        return
+    request.session[SUPPORT_SESSION_KEY] = {
+        "thread_id": written.thread.pk,
+        "post_id": written.post.pk,
+        "level": str(support.get("level", "")) if isinstance(support, dict) else "",
+    }
+
+
+def _take_support(request: HttpRequest, thread_id: int) -> dict[str, Any] | None:
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    found = session.get(SUPPORT_SESSION_KEY)
+    if not isinstance(found, dict) or found.get("thread_id") != thread_id:
+        return None
+    del session[SUPPORT_SESSION_KEY]
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
+    actor = actor_of(request)
+    place = access.get_community_for(actor, slug)
+    if not actor.is_authenticated:
+        return to_login(request, reverse("thread-create", args=[slug]))
+    status = 200
+    if request.method == "POST":
+        form = ThreadForm(request.POST)
+        status = 422
+        if form.is_valid():
+            try:
+                written = services.thread_create(
+                    actor=actor,
+                    place=place,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    anonymous=form.cleaned_data["anonymous"],
+                    content_warning=form.content_warning(),
+                    tags=form.tag_list(),
+                )
+            except ApiError as exc:
+                if exc.status == 404:
+                    raise Http404 from exc
+                attach_error(form, exc)
+                status = status_of(exc)
+            else:
+                _remember_support(request, written)
+                if written.post.status == Status.HELD:
+                    messages.info(
+                        request,
+                        _(
+                            "Your thread is held for review before others can see it. "
+                            "Only you and the moderators can see it for now."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Your thread is posted."))
+                return redirect_after_post(request, thread_url(written.thread.pk))
+    else:
+        form = ThreadForm()
+    context = {
+        "community": selectors.community_data(place.community, is_member=place.is_member),
+        "can_post": place.can_read,
+        "can_join": place.community.visibility != Community.Visibility.PRIVATE,
+        "form": form,
+    }
+    return render_page(request, "communities/thread_create/index.html", context, status=status)
+
+
+def _thread_page(
+    request: HttpRequest,
+    actor: Actor,
+    thread: Any,
+    place: access.Place,
+    *,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    cursor = cursor_of(request)
+    try:
+        data = selectors.thread_detail(actor=actor, thread=thread, place=place, cursor=cursor)
+    except ApiError as exc:
+        return refusal_page(request, exc)
+    posts = _decorate_posts(data["posts"]["items"], data)
+    if reply_form is None:
+        reply_form = ReplyForm(
+            initial={"reply_to": parse_id(request.GET.get("reply_to"))}, auto_id="reply_%s"
+        )
+    reply_to = parse_id(str(reply_form["reply_to"].value() or ""))
+    replying_to = None
+    if reply_to is not None:
+        replying_to = next((p for p in posts if p["id"] == reply_to), {"id": reply_to})
+    context = {
+        "thread": data,
+        "posts": posts,
+        "next_cursor": data["posts"]["next"],
+        "cursor": cursor,
+        "reply_form": reply_form,
+        "replying_to": replying_to,
+        "support": _take_support(request, thread.pk),
+        "signed_in": actor.is_authenticated,
+        "can_react": actor.is_authenticated,
+    }
+    return render_page(
+        request,
+        "communities/thread_detail/index.html",
+        context,
+        status=status,
+        fragment="communities/thread_detail/partial.html" if cursor else None,
+    )
+
+
+@require_GET
+def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    thread, place = access.get_thread_for(actor, thread_id)
+    return _thread_page(request, actor, thread, place)
+
+
+@require_POST
+def thread_reply_create(request: HttpRequest, thread_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    thread, place = access.get_thread_for(actor, thread_id)
+    if not actor.is_authenticated:
+        return to_login(request, thread_url(thread.pk))
+    form = ReplyForm(request.POST, auto_id="reply_%s")
+    status = 422
+    if form.is_valid():
+        try:
+            written = services.post_create(
+                actor=actor,
+                thread=thread,
+                place=place,
+                body=form.cleaned_data["body"],
+                anonymous=form.cleaned_data["anonymous"],
+                content_warning=form.content_warning(),
+                reply_to=form.cleaned_data["reply_to"],
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            attach_error(form, exc)
+            status = status_of(exc)
+        else:
+            _remember_support(request, written)
+            if written.post.status == Status.HELD:
+                messages.info(
+                    request,
+                    _("Your reply is held for review: only you and the moderators can see it."),
+                )
+            else:
+                messages.success(request, _("Your reply is posted. Thank you for being here."))
+            return redirect_after_post(request, thread_url(thread.pk, written.post.pk))
+    return _thread_page(request, actor, thread, place, reply_form=form, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def thread_lock(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Moderators lock a thread (no new replies) or unlock it, with a reason the author is
+    told and the audit log keeps."""
+    actor = actor_of(request)
+    thread, place = access.get_thread_for(actor, thread_id)
+    url = thread_url(thread.pk)
+    if not actor.is_authenticated:
+        return to_login(request, url)
+    if not place.can_moderate:
+        raise PermissionDenied
+    lock = (request.POST.get("locked") or request.GET.get("locked") or "1") == "1"
+    status = 200
+    if request.method == "POST":
+        form = ReasonForm(request.POST, auto_id="lock_%s")
+        status = 422
+        if form.is_valid():
+            try:
+                services.thread_lock(
+                    actor=actor,
+                    thread=thread,
+                    place=place,
+                    locked=lock,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApiError as exc:
+                if exc.status == 404:
+                    raise Http404 from exc
+                attach_error(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("The thread is locked.") if lock else _("The thread is open for replies."),
+                )
+                return redirect_after_post(request, url)
+    else:
+        form = ReasonForm(auto_id="lock_%s")
+    context = {
+        "thread": selectors.thread_summary(actor=actor, thread=thread, place=place),
+        "form": form,
+        "lock": lock,
+    }
+    return render_page(request, "communities/thread_lock/index.html", context, status=status)
+
+
+@require_POST
+def thread_bookmark(request: HttpRequest, thread_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    thread, _place = access.get_thread_for(actor, thread_id)
+    url = thread_url(thread.pk)
+    if not actor.is_authenticated:
+        return to_login(request, url)
+    on = request.POST.get("on") == "1"
+    try:
+        services.bookmark_set(actor=actor, thread=thread, on=on)
+    except ApiError as exc:
+        return refusal_page(request, exc)
+    if getattr(request, "htmx", False):
+        return render_page(
+            request,
+            "communities/thread_detail/bookmark.html",
+            {"thread": {"id": thread.pk, "bookmarked": on}, "announce": True},
+        )
+    messages.success(
+        request, _("Saved to your bookmarks.") if on else _("Removed from your bookmarks.")
+    )
+    return redirect_after_post(request, next_url(request, url))
