@@ -229,7 +229,9 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False
 HEADLESS_SERVE_SPECIFICATION = False
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at login (the devices list, erasure); not touched on every request:
+# a write per page view costs more than it tells, and an IP trail is data we need not keep.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -317,3 +319,8 @@ SITE_NAME = os.environ.get("ALONGSIDE_SITE_NAME", "Alongside")
 DEFAULT_COUNTRY = os.environ.get("ALONGSIDE_DEFAULT_COUNTRY", "US").upper()
 EXPORT_RETENTION_DAYS = 7
 EVENT_RETENTION_DAYS = env_int("ALONGSIDE_EVENT_RETENTION_DAYS", 30)
+#: Crisis queue: an `imminent` case not acknowledged within this many seconds escalates to the
+#: next tier of responders, and again every interval until acknowledged (decision 0012).
+CRISIS_ACK_SECONDS = env_int("ALONGSIDE_CRISIS_ACK_SECONDS", 300)
+#: The same for `high` cases, on a longer timer.
+CRISIS_HIGH_ACK_SECONDS = env_int("ALONGSIDE_CRISIS_HIGH_ACK_SECONDS", 900)

@@ -20,6 +20,7 @@ from alongside.communities.forms import (
 from alongside.communities.models import Status
 from alongside.communities.views.common import (
     actor_of,
+    post_urls,
     reaction_list,
     refusal_page,
     render_page,
@@ -153,6 +154,7 @@ def post_react(request: HttpRequest, post_id: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         data = selectors.post_single(actor=actor, post=post, place=place)
         data["reaction_list"] = reaction_list(data)
+        data["urls"] = post_urls(data["id"])
         return render_page(
             request,
             "communities/thread_detail/reactions.html",
