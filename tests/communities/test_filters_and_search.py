@@ -198,6 +198,26 @@ def test_thread_page_and_feed_issue_a_bounded_number_of_queries(
     assert _queries(lambda: reader.client.get("/feed/", **reader.headers)) <= feed_queries + 10
 
 
+def test_search_issues_a_bounded_number_of_queries(make_community: Any, api: Any) -> None:
+    """Replies (with their reply-to author) and threads come with the page, not per row."""
+    make_community("anxiety")
+    reader = api()
+    author, thread = _seed_thread_with_posts(api, 2)
+    one = _queries(lambda: reader.get("/api/v1/search?q=reply"))
+    for i in range(15):
+        author.reply(
+            thread["id"],
+            body=f"reply again {i}",
+            anonymous=i % 2 == 0,
+            reply_to=thread["post"]["id"],
+        )
+        author.thread(title=f"Reply thread {i}", body="a reply in a new thread")
+    many = reader.get("/api/v1/search?q=reply").json()["items"]
+    assert len(many) == 20  # a full page
+    assert _queries(lambda: reader.get("/api/v1/search?q=reply")) == one
+    assert _queries(lambda: reader.client.get("/search/?q=reply", **reader.headers)) <= one + 10
+
+
 def test_pages_walk_by_cursor_without_gaps_or_repeats(make_community: Any, api: Any) -> None:
     make_community("anxiety")
     reader = api()

@@ -572,6 +572,9 @@ def trending_tags(*, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_MAX_QUERY = 200
+#: On PostgreSQL, how many of the newest matches (of bodies, and of titles) are considered
+#: before the visibility rules and ranking apply.
+SEARCH_CANDIDATES = 500
 
 
 def _fts5_query(q: str) -> str:
@@ -580,30 +583,42 @@ def _fts5_query(q: str) -> str:
     return " ".join('"' + w.replace('"', "") + '"' for w in words)
 
 
-def _match(q: str) -> tuple[Q, RawSQL | None]:
+def _match(q: str) -> tuple[Q, RawSQL | None, Q | None]:
     """The database's full-text match of ``q`` over post bodies and thread titles, and a
-    relevance score (higher is better)."""
+    relevance score (higher is better). On PostgreSQL the title match comes apart (third
+    item) so each half can use its own index."""
     if _CJK.search(q):
         # Neither engine's default tokenizer splits Chinese into words; a substring match is
         # what a reader expects, ranked by recency.
         term = q.strip()
-        return Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term), None
+        return (
+            Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term),
+            None,
+            None,
+        )
     if connection.vendor == "postgresql":
         body = "to_tsvector('english'::regconfig, communities_post.body)"
         query = "websearch_to_tsquery('english'::regconfig, %s)"
         matches = RawSQL(f"{body} @@ {query}", [q], output_field=BooleanField())  # noqa: S611
-        titles = Thread.objects.filter(
-            RawSQL(  # noqa: S611  (fixed SQL; the words are a parameter)
-                f"to_tsvector('english'::regconfig, communities_thread.title) @@ {query}",
-                [q],
-                output_field=BooleanField(),
+        # A top-level query of its own: inside a subquery Django would alias the table.
+        titles = list(
+            Thread.objects.filter(
+                RawSQL(  # noqa: S611  (fixed SQL; the words are a parameter)
+                    f"to_tsvector('english'::regconfig, communities_thread.title) @@ {query}",
+                    [q],
+                    output_field=BooleanField(),
+                )
             )
-        ).values("pk")
+            .order_by("-id")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
         rank = RawSQL(f"ts_rank({body}, {query})", [q], output_field=FloatField())  # noqa: S611
-        return Q(matches) | Q(is_opening=True, thread_id__in=titles), rank
+        # Two index-friendly alternatives (an OR of them would scan every post): the caller
+        # takes the newest SEARCH_CANDIDATES of each and ranks only those.
+        return Q(matches), rank, Q(is_opening=True, thread_id__in=titles)
     fts = _fts5_query(q)
     if not fts:
-        return Q(pk__in=[]), None
+        return Q(pk__in=[]), None, None
     matches = RawSQL(
         "communities_post.id IN (SELECT rowid FROM communities_post_fts "
         "WHERE communities_post_fts MATCH %s)",
@@ -623,7 +638,7 @@ def _match(q: str) -> tuple[Q, RawSQL | None]:
         [fts],
         output_field=FloatField(),
     )
-    return Q(matches) | (Q(is_opening=True) & Q(title_match)), rank
+    return Q(matches) | (Q(is_opening=True) & Q(title_match)), rank, None
 
 
 def search(*, actor: Actor, q: str, cursor: str | None = None) -> dict[str, Any]:
@@ -641,9 +656,8 @@ def search(*, actor: Actor, q: str, cursor: str | None = None) -> dict[str, Any]
     filters = filters_for(actor)
     member_of = member_community_ids(actor)
     readable = Community.objects.filter(readable_communities_q(actor, member_of)).values("pk")
-    match, rank = _match(q)
+    match, rank, title_match = _match(q)
     qs = Post.objects.filter(
-        match,
         status=Status.VISIBLE,
         thread__status=Status.VISIBLE,
         thread__community_id__in=readable,
@@ -651,13 +665,32 @@ def search(*, actor: Actor, q: str, cursor: str | None = None) -> dict[str, Any]
     qs = _apply_filters(qs, filters)
     for topic in filters.hidden_topics:
         qs = qs.exclude(thread__cw_topics__contains=f",{topic},")
+    if title_match is not None:
+        # The newest matches of each half come from the full-text indexes alone, then the
+        # visibility rules and ranking apply to those candidates only: joined in one query,
+        # the planner walked every visible post and re-read its text (seconds at 100k posts).
+        ids = set(
+            Post.objects.filter(match)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
+        ids.update(
+            Post.objects.filter(title_match)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
+        qs = qs.filter(pk__in=ids)
+    else:
+        qs = qs.filter(match)
     if rank is not None:
         qs = qs.annotate(relevance=rank).order_by("-relevance", "-id")
     else:
         qs = qs.order_by("-id")
     limit = PAGE_SIZE
     rows = list(
-        qs.select_related("author", "thread", "thread__community")[offset : offset + limit + 1]
+        qs.select_related("author", "reply_to", "reply_to__author", "thread", "thread__community")[
+            offset : offset + limit + 1
+        ]
     )
     more = len(rows) > limit and offset + limit < SEARCH_MAX_RESULTS
     rows = rows[:limit]
@@ -728,3 +761,92 @@ def post_single(*, actor: Actor, post: Post, place: Place) -> dict[str, Any]:
         reactions=reaction_counts(post_id=post.pk),
         mine=mine,
     )
+
+
+# --- future self (decision 0013) ---------------------------------------------------------------
+
+
+def post_version(post: Post) -> str:
+    """What the trusted person read: changes whenever the author edits the post."""
+    stamp = post.edited_at or post.created_at
+    return f"{post.pk}.{int(stamp.timestamp() * 1_000_000)}"
+
+
+def _waiting_page(
+    qs: QuerySet[Post], *, cursor: str | None, limit: int
+) -> tuple[list[Post], str | None]:
+    """Waiting posts, soonest published first, a keyset page in one query."""
+    after = cursor_decode(cursor, [datetime.datetime, int])
+    if after is not None:
+        qs = qs.filter(Q(release_at__gt=after[0]) | Q(release_at=after[0], id__gt=after[1]))
+    rows = list(
+        qs.select_related(
+            "author", "reply_to", "reply_to__author", "thread", "thread__community"
+        ).order_by("release_at", "id")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more and rows else None
+    return rows, cursor_encode([last.release_at, last.pk]) if last else None
+
+
+def pending_post_list(
+    *, actor: Actor, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """My posts that wait for my future self, with when each will be published."""
+    assert actor.user_id is not None
+    filters = filters_for(actor)
+    rows, next_cursor = _waiting_page(
+        Post.objects.filter(author_id=actor.user_id, status=Status.PENDING),
+        cursor=cursor,
+        limit=limit,
+    )
+    now = timezone.now()
+    items = []
+    for post in rows:
+        data = post_data(actor, post, filters=filters, moderator=False)
+        data["waiting"] = waiting_data(actor, post, now=now)
+        data["title"] = post.thread.title if post.is_opening else None
+        data["thread_title"] = post.thread.title
+        data["community"] = community_data(post.thread.community)
+        items.append(data)
+    return {"items": items, "next": next_cursor}
+
+
+def approval_list(
+    *, actor: Actor, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """Posts waiting for my approval: of people who named me as their trusted person and
+    whom I accepted. Only what they wrote (title, words, warning) and where: not the thread
+    around it, which may be in a community I cannot read. Two queries."""
+    from alongside.accounts.selectors import trusting_author_ids
+
+    assert actor.user_id is not None
+    authors = trusting_author_ids(trusted_id=actor.user_id)
+    if not authors:
+        return {"items": [], "next": None}
+    rows, next_cursor = _waiting_page(
+        Post.objects.filter(author_id__in=authors, status=Status.PENDING),
+        cursor=cursor,
+        limit=limit,
+    )
+    items = [
+        {
+            "id": post.pk,
+            "author": {"username": post.author.username, "display_name": post.author.public_name}
+            if post.author is not None
+            else None,
+            "anonymous": post.anonymous,
+            "community": {"slug": post.thread.community.slug, "name": post.thread.community.name},
+            "is_opening": post.is_opening,
+            "title": post.thread.title if post.is_opening else None,
+            "body": post.body,
+            "body_html": post.body_html,
+            "content_warning": warning_data(topics_of(post.cw_topics), post.cw_text),
+            "written_at": post.edited_at or post.created_at,
+            "release_at": post.release_at,
+            "version": post_version(post),
+        }
+        for post in rows
+    ]
+    return {"items": items, "next": next_cursor}
