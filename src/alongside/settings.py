@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "alongside.accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -229,9 +229,9 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False
 HEADLESS_SERVE_SPECIFICATION = False
-# Sessions are recorded at login (the devices list, erasure); not touched on every request:
-# a write per page view costs more than it tells, and an IP trail is data we need not keep.
-USERSESSIONS_TRACK_ACTIVITY = False
+# Sessions are tracked (the devices list; erasure ends tracked sessions at once), but by
+# SessionActivityMiddleware at most every few minutes per session, not with a write per request.
+USERSESSIONS_TRACK_ACTIVITY = True
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -38,4 +40,38 @@ class ActorMiddleware:
         ):
             translation.activate(user.locale)
             request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class SessionActivityMiddleware:
+    """allauth's session tracking (the devices list; erasure ends tracked sessions at once),
+    recorded at most once per session per process every ``EVERY_SECONDS`` rather than with a
+    write on every request."""
+
+    EVERY_SECONDS = 300.0
+    MAX_REMEMBERED = 20_000
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _due(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            last = self._seen.get(key)
+            if last is not None and now - last < self.EVERY_SECONDS:
+                return False
+            if len(self._seen) >= self.MAX_REMEMBERED:
+                self._seen.clear()
+            self._seen[key] = now
+            return True
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        key = getattr(session, "session_key", None)
+        if key and self._due(key):
+            from allauth.usersessions.internal.usersessionkit import track_activity
+
+            track_activity(request, user=getattr(request, "user", None), session=session)
         return self.get_response(request)
