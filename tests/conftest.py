@@ -25,6 +25,12 @@ def _clear_caches() -> None:
     keyring.clear()
 
 
+@pytest.fixture(autouse=True)
+def _posting_limits_off(settings: Any) -> None:
+    """Tests write many threads in a second; the rate-limit tests turn limits back on."""
+    settings.ALONGSIDE_RATE_LIMITS_ENABLED = False
+
+
 @pytest.fixture
 def client() -> Client:
     return Client()

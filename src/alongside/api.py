@@ -91,8 +91,10 @@ def _register_routers() -> None:
     api.add_router("", accounts_router)
     api.add_router("", privacy_router)
     api.add_router("", safety_router)
+    api.add_router("", "alongside.safety.support_api.router")  # draft check
     api.add_router("", communities_router)
     api.add_router("", notifications_router)
+    api.add_router("", "alongside.moderation.api.router")
 
 
 _register_routers()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("alongside.safety.urls")),
     path("privacy/", include("alongside.privacy.urls")),
     path("notifications/", include("alongside.notifications.urls")),
+    path("", include("alongside.moderation.urls")),
     path("", include("alongside.communities.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -33,6 +33,14 @@ class Person:
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(path, params)
 
+    def trusted(self, level: int = 2) -> Person:
+        """An earned trust level: writing dozens of posts in a second would otherwise (rightly)
+        look like a flood from a new account and be held for review."""
+        from alongside.moderation.models import TrustStats
+
+        TrustStats.objects.update_or_create(user_id=self.user_id, defaults={"level": level})
+        return self
+
     def html(self, path: str, **params: Any) -> str:
         response = self.get(path, **params)
         assert response.status_code == 200, (path, response.status_code)
@@ -215,7 +223,7 @@ def test_sort_tabs_mark_the_current_one_and_page_by_cursor(
     from alongside.communities import selectors
 
     make_community("anxiety")
-    writer = person("prolific")
+    writer = person("prolific").trusted()
     for n in range(selectors.PAGE_SIZE + 3):
         start_thread(writer, title=f"Thread number {n:02d}")
     page = writer.html("/c/anxiety/?sort=new")
@@ -766,10 +774,13 @@ def test_thread_page_queries_do_not_grow_with_the_number_of_posts(
     make_community: Any, person: Any, django_assert_max_num_queries: Any
 ) -> None:
     make_community("anxiety")
-    writer, helper, reader = person("long_writer"), person("long_helper"), person("long_reader")
+    writer, helper = person("long_writer").trusted(), person("long_helper").trusted()
+    reader = person("long_reader")
     small = _seed_posts(writer, helper, 5)
     large = _seed_posts(writer, helper, 40)
-    reader.get(f"/t/{small.pk}/")  # warm the session, as any second page view would be
+    # Warm the session and the once-a-day reading record, as any second page view would be.
+    reader.get(f"/t/{small.pk}/")
+    reader.get(f"/t/{large.pk}/")
 
     with CaptureQueriesContext(connection) as few:
         assert reader.get(f"/t/{small.pk}/").status_code == 200

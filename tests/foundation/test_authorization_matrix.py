@@ -84,6 +84,26 @@ def _page_download_path(world: World, role: str) -> str:
 LOGIN = {"anonymous": LOGIN_REDIRECT}
 
 
+def responders_api(status: int) -> dict[str, int | tuple[int, ...]]:
+    """Crisis queue API: responders and admins; other people 404; signed out 401."""
+    return {**members(404), "crisis_responder": status, "admin": status}
+
+
+def responders_page(status: int) -> dict[str, int | tuple[int, ...]]:
+    """Crisis queue pages: responders and admins; other people 404; signed out: to login."""
+    return {**everyone(404), **LOGIN, "crisis_responder": status, "admin": status}
+
+
+def moderators_api(status: int) -> dict[str, int | tuple[int, ...]]:
+    """Moderation API: moderators and admins; other people 404; signed out 401."""
+    return {**members(404), "moderator": status, "admin": status}
+
+
+def moderators_page(status: int) -> dict[str, int | tuple[int, ...]]:
+    """Moderation pages: moderators and admins; other people 404; signed out: to login."""
+    return {**everyone(404), **LOGIN, "moderator": status, "admin": status}
+
+
 CASES: list[Case] = [
     # --- shell and health -------------------------------------------------------------------
     Case("GET", "", everyone(200), json=False),
@@ -471,7 +491,447 @@ CASES: list[Case] = [
         body={"username": "matrix_admin"},
         json=False,
     ),
+    # --- support in the moment: draft check (any signed-in person, for their own text) and
+    # the grounding page (a crisis path: everyone, logged out too) -----------------------------
+    Case(
+        "POST",
+        "api/v1/safety/assess",
+        members(200),
+        body={"text": "Checking my draft before I post it."},
+    ),
+    Case("GET", "help/grounding/", everyone(200), json=False),
+    # --- future self (decision 0013): the member's posts wait 24 hours and "moderator" is the
+    # member's trusted person; _waiting_post makes a waiting reply by the member on first use.
+    # A waiting post is its author's alone: everyone else, staff included, gets a 404. ------
+    Case("GET", "api/v1/me/future-self", members(200)),
+    Case(
+        "PUT",
+        "api/v1/me/future-self",
+        members(200),
+        body={"hold_hours": 6, "trusted_username": None},
+    ),
+    Case("GET", "api/v1/me/trusted-by", members(200)),
+    Case(
+        "POST",
+        "api/v1/me/trusted-by/<username>/accept",
+        {**members(404), "moderator": 200},
+        path=lambda w, r: _waiting_path(w, "/api/v1/me/trusted-by/matrix_member/accept"),
+    ),
+    Case(
+        "DELETE",
+        "api/v1/me/trusted-by/<username>",
+        {**members(404), "moderator": 204},
+        path=lambda w, r: _waiting_path(w, "/api/v1/me/trusted-by/matrix_member"),
+    ),
+    Case("GET", "api/v1/me/pending-posts", members(200)),
+    Case("GET", "api/v1/me/approvals", members(200)),
+    Case(
+        "POST",
+        "api/v1/posts/<post_id>/publish",
+        {**members(404), "member": 409},  # the author, before half of the wait
+        path=lambda w, r: _waiting_path(w, "/api/v1/posts/{post}/publish"),
+    ),
+    Case(
+        "POST",
+        "api/v1/posts/<post_id>/approve",
+        {**members(404), "moderator": 200},
+        path=lambda w, r: _waiting_path(w, "/api/v1/posts/{post}/approve"),
+        body={},
+    ),
+    Case("GET", "settings/future-self/", {**everyone(200), **LOGIN}, json=False),
+    Case(
+        "POST",
+        "settings/future-self/trusted-by/",
+        {**everyone(404), **LOGIN, "moderator": 303},
+        path=lambda w, r: _waiting_path(w, "/settings/future-self/trusted-by/"),
+        body={"username": "matrix_member", "action": "accept"},
+        json=False,
+    ),
+    Case("GET", "waiting/", {**everyone(200), **LOGIN}, json=False),
+    Case("GET", "approvals/", {**everyone(200), **LOGIN}, json=False),
+    Case(
+        "POST",
+        "p/<post_id>/publish/",
+        {**everyone(404), "member": 409},
+        path=lambda w, r: _waiting_path(w, "/p/{post}/publish/"),
+        body={},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "p/<post_id>/discard/",
+        {**everyone(404), "member": 303},
+        path=lambda w, r: _waiting_path(w, "/p/{post}/discard/"),
+        body={},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "p/<post_id>/approve/",
+        {**everyone(404), **LOGIN, "moderator": 303},
+        path=lambda w, r: _waiting_path(w, "/p/{post}/approve/"),
+        body={},
+        json=False,
+    ),
+    # --- crisis queue (decision 0012): crisis responders and administrators only; for anyone
+    # else every case answers like a missing one (404). _case_path opens a case about the
+    # member (they asked to talk to someone) on first use, and again after one is closed.
+    # "Worried about someone", asking for a person and the outreach setting: any member. ------
+    Case("GET", "api/v1/safety/cases", responders_api(200)),
+    Case(
+        "GET",
+        "api/v1/safety/cases/<case_id>",
+        responders_api(200),
+        path=lambda w, r: _case_path(w, "/api/v1/safety/cases/{case}"),
+    ),
+    Case(
+        "POST",
+        "api/v1/safety/cases/<case_id>/acknowledge",
+        responders_api(200),
+        path=lambda w, r: _case_path(w, "/api/v1/safety/cases/{case}/acknowledge"),
+    ),
+    Case(
+        "POST",
+        "api/v1/safety/cases/<case_id>/notes",
+        responders_api(201),
+        path=lambda w, r: _case_path(w, "/api/v1/safety/cases/{case}/notes"),
+        body={"text": "Matrix note"},
+    ),
+    Case(
+        "POST",
+        "api/v1/safety/cases/<case_id>/resolve",
+        responders_api(200),
+        path=lambda w, r: _case_path(w, "/api/v1/safety/cases/{case}/resolve"),
+        body={"outcome": "supported"},
+    ),
+    Case(
+        "POST",
+        "api/v1/safety/cases/<case_id>/outreach",
+        responders_api(200),
+        path=lambda w, r: _case_path(w, "/api/v1/safety/cases/{case}/outreach"),
+        body={},
+    ),
+    Case("POST", "api/v1/safety/on-call", responders_api(200), body={"on_call": True}),
+    Case(
+        "POST",
+        "api/v1/safety/concerns",
+        members(202),
+        body={"target_type": "user", "target_id": "matrix_member"},
+    ),
+    Case("POST", "api/v1/safety/talk", members(202), body={}),
+    Case("GET", "api/v1/me/safety-settings", members(200)),
+    Case("PUT", "api/v1/me/safety-settings", members(200), body={"concern_outreach": False}),
+    Case("GET", "safety/cases/", responders_page(200), json=False),
+    Case(
+        "GET",
+        "safety/cases/<case_id>/",
+        responders_page(200),
+        path=lambda w, r: _case_path(w, "/safety/cases/{case}/"),
+        json=False,
+    ),
+    Case(
+        "POST",
+        "safety/cases/<case_id>/acknowledge/",
+        responders_page(303),
+        path=lambda w, r: _case_path(w, "/safety/cases/{case}/acknowledge/"),
+        body={},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "safety/cases/<case_id>/notes/",
+        responders_page(303),
+        path=lambda w, r: _case_path(w, "/safety/cases/{case}/notes/"),
+        body={"text": "Matrix note"},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "safety/cases/<case_id>/resolve/",
+        responders_page(303),
+        path=lambda w, r: _case_path(w, "/safety/cases/{case}/resolve/"),
+        body={"outcome": "supported"},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "safety/cases/<case_id>/outreach/",
+        responders_page(303),
+        path=lambda w, r: _case_path(w, "/safety/cases/{case}/outreach/"),
+        body={},
+        json=False,
+    ),
+    Case("POST", "safety/on-call/", responders_page(303), body={"on_call": "on"}, json=False),
+    Case(
+        "GET",
+        "safety/concern/",
+        {**everyone(200), **LOGIN},
+        path=lambda w, r: f"/safety/concern/?target_type=post&target_id={w.extra['post']}",
+        json=False,
+    ),
+    Case(
+        "POST",
+        "safety/concern/",
+        {**everyone(303), **LOGIN},
+        body={"target_type": "post", "target_id": "1"},
+        json=False,
+    ),
+    Case("GET", "safety/concern/sent/", {**everyone(200), **LOGIN}, json=False),
+    Case("GET", "safety/talk/", everyone(200), json=False),
+    Case("POST", "safety/talk/", {**everyone(303), **LOGIN}, body={}, json=False),
+    Case("GET", "safety/settings/", {**everyone(200), **LOGIN}, json=False),
+    Case(
+        "POST",
+        "safety/settings/",
+        {**everyone(303), **LOGIN},
+        body={"concern_outreach": "on"},
+        json=False,
+    ),
+    # --- moderation (issue 5): queue, items and appeals for moderators and admins (404 for
+    # anyone else); appeals by the person acted on; reports by members; public modlog ------
+    Case(
+        "POST",
+        "api/v1/reports",
+        members(202),
+        body={"target_type": "post", "target_id": "1", "reason": "spam"},
+    ),
+    Case("GET", "api/v1/me/reports", members(200)),
+    Case("GET", "api/v1/me/moderation", members(200)),
+    Case("GET", "api/v1/moderation/queue", moderators_api(200)),
+    Case(
+        "GET",
+        "api/v1/moderation/items/<item_id>",
+        moderators_api(200),
+        path=lambda w, r: f"/api/v1/moderation/items/{_mod_item(w, r)}",
+    ),
+    Case(
+        "POST",
+        "api/v1/moderation/items/<item_id>/claim",
+        moderators_api(200),
+        path=lambda w, r: f"/api/v1/moderation/items/{_mod_item(w, r)}/claim",
+    ),
+    Case(
+        "DELETE",
+        "api/v1/moderation/items/<item_id>/claim",
+        moderators_api(200),
+        path=lambda w, r: f"/api/v1/moderation/items/{_mod_item(w, r)}/claim",
+    ),
+    Case(
+        "POST",
+        "api/v1/moderation/items/<item_id>/actions",
+        moderators_api(200),
+        path=lambda w, r: f"/api/v1/moderation/items/{_mod_item(w, r)}/actions",
+        body={"action": "dismiss"},
+    ),
+    # Only the person an action concerns may appeal it ("member" here).
+    Case(
+        "POST",
+        "api/v1/moderation/actions/<action_id>/appeal",
+        {**members(404), "member": 201},
+        path=lambda w, r: f"/api/v1/moderation/actions/{_mod_action(w)}/appeal",
+        body={"text": "Please look at this decision again."},
+    ),
+    Case("GET", "api/v1/moderation/appeals", moderators_api(200)),
+    Case(
+        "POST",
+        "api/v1/moderation/appeals/<appeal_id>/decide",
+        moderators_api(200),
+        path=lambda w, r: f"/api/v1/moderation/appeals/{_mod_appeal(w)}/decide",
+        body={"decision": "uphold"},
+    ),
+    Case(
+        "GET",
+        "api/v1/moderation/users/<username>/notes",
+        moderators_api(200),
+        path=lambda w, r: "/api/v1/moderation/users/matrix_member/notes",
+    ),
+    Case(
+        "POST",
+        "api/v1/moderation/users/<username>/notes",
+        moderators_api(201),
+        path=lambda w, r: "/api/v1/moderation/users/matrix_member/notes",
+        body={"text": "Matrix note."},
+    ),
+    Case(
+        "GET",
+        "api/v1/communities/<slug>/modlog",
+        everyone(200),
+        path=lambda w, r: "/api/v1/communities/matrix/modlog",
+    ),
+    Case("GET", "mod/queue/", moderators_page(200), json=False),
+    Case(
+        "GET",
+        "mod/items/<item_id>/",
+        moderators_page(200),
+        path=lambda w, r: f"/mod/items/{_mod_item(w, r)}/",
+        json=False,
+    ),
+    Case(
+        "POST",
+        "mod/items/<item_id>/claim/",
+        moderators_page(303),
+        path=lambda w, r: f"/mod/items/{_mod_item(w, r)}/claim/",
+        body={},
+        json=False,
+    ),
+    Case(
+        "POST",
+        "mod/items/<item_id>/act/",
+        moderators_page(303),
+        path=lambda w, r: f"/mod/items/{_mod_item(w, r)}/act/",
+        body={"action": "dismiss"},
+        json=False,
+    ),
+    Case("GET", "mod/appeals/", moderators_page(200), json=False),
+    Case(
+        "POST",
+        "mod/appeals/<appeal_id>/decide/",
+        moderators_page(303),
+        path=lambda w, r: f"/mod/appeals/{_mod_appeal(w)}/decide/",
+        body={"decision": "uphold"},
+        json=False,
+    ),
+    Case(
+        "GET",
+        "mod/users/<username>/notes/",
+        moderators_page(200),
+        path=lambda w, r: "/mod/users/matrix_member/notes/",
+        json=False,
+    ),
+    Case("GET", "moderation/", {**everyone(200), **LOGIN}, json=False),
+    Case(
+        "GET",
+        "moderation/actions/<action_id>/appeal/",
+        {**everyone(404), **LOGIN, "member": 200},
+        path=lambda w, r: f"/moderation/actions/{_mod_action(w)}/appeal/",
+        json=False,
+    ),
+    Case(
+        "GET",
+        "report/",
+        {**everyone(200), **LOGIN},
+        path=lambda w, r: f"/report/?target_type=post&target_id={w.extra['post']}",
+        json=False,
+    ),
+    Case("GET", "report/sent/", {**everyone(200), **LOGIN}, json=False),
+    Case(
+        "GET", "c/<slug>/modlog/", everyone(200), path=lambda w, r: "/c/matrix/modlog/", json=False
+    ),
+    Case("GET", "transparency/", everyone(200), json=False),
+    Case("GET", "suspended/", everyone(200), json=False),
+    Case("GET", "api/v1/moderation/watched-words", moderators_api(200)),
+    Case(
+        "POST",
+        "api/v1/moderation/watched-words",
+        moderators_api(201),
+        body={"pattern": "matrixword", "action": "flag"},
+    ),
+    Case(
+        "DELETE",
+        "api/v1/moderation/watched-words/<word_id>",
+        moderators_api(204),
+        path=lambda w, r: f"/api/v1/moderation/watched-words/{_watched_word()}",
+    ),
+    Case(
+        "POST",
+        "api/v1/moderation/watched-words/import",
+        moderators_api(200),
+        body={"text": "matrixword,hold"},
+    ),
+    Case("GET", "api/v1/moderation/watched-words/export", moderators_api(200)),
+    Case("GET", "mod/watched-words/", moderators_page(200), json=False),
+    Case("GET", "mod/watched-words/export/", moderators_page(200), json=False),
 ]
+
+
+def _mod_item(world: World, role: str) -> int:
+    """A fresh open queue item about the matrix post for each role (claims and actions of
+    one role must not change what the next one meets)."""
+    from alongside.moderation.models import Item
+
+    Item.objects.filter(target_id=str(world.extra["post"])).update(state="resolved")
+    item = Item.objects.create(
+        target_type="post",
+        target_id=str(world.extra["post"]),
+        community="matrix",
+        author_id=world.users["member"].pk,
+    )
+    return item.pk
+
+
+def _watched_word() -> int:
+    """A fresh site-wide watched word (each role deletes its own)."""
+    from alongside.moderation.models import WatchedWord
+
+    return WatchedWord.objects.create(
+        pattern=f"word{WatchedWord.objects.count()}", action="flag"
+    ).pk
+
+
+def _mod_action(world: World) -> int:
+    """An action on the member (taken by the crisis responder's account, so that both the
+    moderator and the admin may decide its appeals)."""
+    from alongside.moderation.models import ModAction
+
+    action = ModAction.objects.create(
+        moderator=world.users["crisis_responder"],
+        action="hide",
+        target_type="post",
+        target_id=str(world.extra["post"]),
+        community="matrix",
+        subject=world.users["member"],
+        reason="Matrix reason for hiding.",
+        data={"post_id": world.extra["post"], "previous": "visible"},
+    )
+    return action.pk
+
+
+def _mod_appeal(world: World) -> int:
+    """A fresh pending appeal by the member (one per call: deciding closes it)."""
+    from alongside.moderation.models import Appeal, ModAction
+
+    action = ModAction.objects.get(pk=_mod_action(world))
+    return Appeal.objects.create(
+        action=action, appellant=world.users["member"], text="Matrix appeal text."
+    ).pk
+
+
+def _waiting_path(world: World, template: str) -> str:
+    """``template`` with ``{post}``: a reply by the member that waits for their future self,
+    with "moderator" as the member's accepted trusted person (made once per world)."""
+    if "waiting_post" not in world.extra:
+        from django.utils import timezone
+
+        from alongside.accounts.models import FutureSelf
+        from alongside.accounts.selectors import actor_for_user
+        from alongside.communities.access import get_thread_for
+        from alongside.communities.services import post_create
+
+        member = world.users["member"]
+        now = timezone.now()
+        FutureSelf.objects.create(
+            user=member,
+            hold_hours=24,
+            trusted_user=world.users["moderator"],
+            trusted_asked_at=now,
+            trusted_accepted_at=now,
+        )
+        actor = actor_for_user(member)
+        thread, place = get_thread_for(actor, world.extra["thread"])
+        written = post_create(actor=actor, thread=thread, place=place, body="Waiting words.")
+        world.extra["waiting_post"] = written.post.pk
+    return template.format(post=world.extra["waiting_post"])
+
+
+def _case_path(world: World, template: str) -> str:
+    """``template`` with ``{case}``: the member's open crisis case (they asked to talk to
+    someone), opened on first use and again once a responder has closed it."""
+    from alongside.safety.cases import case_open_or_update
+
+    case, _opened = case_open_or_update(
+        person_id=world.users["member"].pk, level="high", source="asked"
+    )
+    return template.format(case=case.pk)
 
 
 def _world(db: Any, settings: Any) -> World:

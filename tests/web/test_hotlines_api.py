@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 
-from alongside.safety.directory import DIRECTORY, load_directory
+from alongside.safety.directory import AUDIENCES, DATA_FILE, DIRECTORY, load_directory
+
+#: Issue 4: at least these countries and regions, each with lines and an emergency number.
+REQUIRED_COUNTRIES = [
+    *("US", "CA", "GB", "IE", "AU", "NZ", "CN", "HK", "TW", "SG", "JP", "KR", "IN", "DE", "FR"),
+    *("ES", "IT", "NL", "BE", "SE", "NO", "DK", "FI", "BR", "MX", "AR", "ZA", "PH", "MY"),
+]
+#: Every key a line may have (decision 0005); a misspelt key would silently drop a detail.
+LINE_KEYS = {
+    "id", "country", "name", "names", "phone", "other_phones", "sms", "sms_keyword", "email",
+    "url", "languages", "open_24_7", "hours", "description", "audience", "source", "verified_on",
+}  # fmt: skip
+_NUMBER = re.compile(r"^\+?[0-9(][0-9 ()\-]*[0-9]$")
 
 FIELDS = {
     "id",
@@ -142,3 +157,80 @@ def test_a_malformed_directory_refuses_to_load(tmp_path) -> None:
     )
     with pytest.raises(DirectoryError, match="verified_on"):
         load_directory(broken)
+
+
+def test_every_country_named_in_the_issue_has_lines_and_an_emergency_number() -> None:
+    assert len(DIRECTORY.countries) >= 30
+    for code in REQUIRED_COUNTRIES:
+        place = DIRECTORY.country(code)
+        assert place is not None, f"{code} is missing from the directory"
+        assert place.emergency, code
+        assert all(number.isdigit() for number in place.emergency), code
+        assert DIRECTORY.for_country(code), f"{code} has no crisis lines"
+
+
+def test_every_line_in_the_file_has_every_required_field() -> None:
+    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    today = datetime.date.today()
+    for entry in raw["lines"]:
+        where = entry.get("id", "?")
+        assert set(entry) <= LINE_KEYS, (where, set(entry) - LINE_KEYS)
+        for key in ("id", "name", "names", "languages", "description", "source", "verified_on"):
+            assert entry.get(key), (where, key)
+        assert "country" in entry, where
+        # Reachable somehow, and the ways to reach it look like what they are.
+        assert entry.get("phone") or entry.get("sms") or entry.get("url"), where
+        for number in [entry.get("phone"), entry.get("sms"), *entry.get("other_phones", [])]:
+            if number:
+                assert _NUMBER.match(number), (where, number)
+        if entry.get("sms_keyword"):
+            assert entry.get("sms"), where
+        # Opening hours are stated: round the clock, hours in both languages, or a website
+        # that has them (the page then says "see the website for opening hours").
+        if not entry.get("open_24_7"):
+            hours = entry.get("hours") or {}
+            assert (hours.get("en") and hours.get("zh-hans")) or entry.get("url"), where
+        assert entry["description"].get("en") and entry["description"].get("zh-hans"), where
+        assert entry["names"].get("zh-hans"), where
+        assert entry.get("audience", "everyone") in AUDIENCES, where
+        for code in entry["languages"]:
+            assert re.fullmatch(r"[a-z]{2,3}", code), (where, code)
+        # The source is the service's own web address, and its website (if listed) too.
+        source = urlsplit(entry["source"])
+        assert source.scheme in ("https", "http") and source.netloc, where
+        if entry.get("url"):
+            assert urlsplit(entry["url"]).netloc == source.netloc, where
+        checked = datetime.date.fromisoformat(entry["verified_on"])
+        assert datetime.date(2026, 1, 1) <= checked <= today + datetime.timedelta(days=1), where
+        prefix = (entry["country"] or "int").lower()
+        assert entry["id"].startswith(f"{prefix}-"), where
+
+
+def test_every_dialled_number_is_digits_only() -> None:
+    for line in DIRECTORY.lines:
+        if line.phone:
+            assert re.fullmatch(r"\+?[0-9]+", line.tel), line.id
+        if line.sms:
+            assert re.fullmatch(r"\+?[0-9]+", line.sms_target), line.id
+        for shown, dialled in line.other_tels:
+            assert re.fullmatch(r"\+?[0-9]+", dialled), (line.id, shown)
+
+
+@pytest.mark.parametrize("code", REQUIRED_COUNTRIES)
+def test_the_api_answers_for_every_required_country(client: Client, code: str) -> None:
+    data = client.get(f"/api/v1/help/hotlines?country={code}&lang=en").json()
+    assert data["country"] == code
+    assert data["emergency_numbers"]
+    local = [item for item in data["items"] if item["country"] == code]
+    assert local, code
+    for item in local:
+        assert set(item) == FIELDS
+        assert item["source"] and item["verified_on"] and item["description"]
+        assert item["emergency"] == data["emergency_numbers"][0]
+
+
+def test_chinese_text_for_new_countries() -> None:
+    data_names = {c.code: c.name("zh-hans") for c in DIRECTORY.countries.values()}
+    assert data_names["TW"] == "中国台湾"
+    assert data_names["JP"] == "日本"
+    assert DIRECTORY.for_country("TW", "zh")[0].display_name("zh-hans") == "1925 安心专线"

@@ -16,3 +16,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        """Suspended and banned people cannot sign in: they see a page saying until when."""
+        from alongside.moderation.services import sign_in_block
+
+        sanction = sign_in_block(user.pk) if user.is_active else None
+        if sanction is not None:
+            from allauth.account.internal.stagekit import clear_login
+            from django.shortcuts import redirect
+
+            clear_login(request)
+            request.session["moderation_suspended_until"] = (
+                sanction.ends_at.isoformat() if sanction.ends_at else ""
+            )
+            return redirect("moderation:suspended")
+        return super().pre_login(request, user, **kwargs)

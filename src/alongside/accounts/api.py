@@ -5,25 +5,41 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from alongside.accounts.access import user_of
 from alongside.accounts.middleware import actor_for_request
 from alongside.accounts.models import NOTIFY_KINDS, Block, User
-from alongside.accounts.schemas import BlockIn, BlockListOut, BlockOut, MeOut, MePatchIn
+from alongside.accounts.schemas import (
+    BlockIn,
+    BlockListOut,
+    BlockOut,
+    FutureSelfIn,
+    FutureSelfOut,
+    MeOut,
+    MePatchIn,
+    TrustedByListOut,
+    TrustedPersonOut,
+)
 from alongside.accounts.selectors import (
     Filters,
     block_list,
+    future_self_data,
     has_mfa,
     preferences_get,
+    trusted_by_list,
     user_roles_list,
 )
 from alongside.accounts.services import (
     block_remove,
     block_set,
+    future_self_update,
     preferences_update,
     profile_update,
+    trusted_accept,
+    trusted_end,
 )
 from alongside.core.actor import AgeBand
 from alongside.core.api import USER_AUTH, ApiError
@@ -158,4 +174,87 @@ def blocks_create(request: HttpRequest, payload: BlockIn) -> dict[str, Any]:
 def blocks_delete(request: HttpRequest, username: str) -> Status[None]:
     if not block_remove(user_id=user_of(request).pk, target_username=username):
         raise ApiError(404, _("Not found."), "not_found")
+    return Status(204, None)
+
+
+# --- future self (decision 0013) ---------------------------------------------------------------
+
+
+def _future_self(request: HttpRequest) -> dict[str, Any]:
+    user_id = user_of(request).pk
+    return {
+        **future_self_data(user_id=user_id, now=timezone.now()),
+        "trusted_by": trusted_by_list(user_id=user_id),
+        "url": request.build_absolute_uri(reverse("account-settings-future-self")),
+    }
+
+
+@router.get(
+    "/me/future-self",
+    response=FutureSelfOut,
+    auth=USER_AUTH,
+    summary="My future-self option: how long my new posts wait, and whom I trust",
+)
+def future_self_get(request: HttpRequest) -> dict[str, Any]:
+    return _future_self(request)
+
+
+@router.put(
+    "/me/future-self",
+    response=FutureSelfOut,
+    auth=USER_AUTH,
+    summary="Set my future-self option",
+    description=(
+        "A longer hold takes effect at once; a shorter one (or 0, off) only after one full "
+        "current hold (`scheduled`). Naming a trusted person asks them; they can approve my "
+        "waiting posts once they accept. `trusted_username: null` ends the arrangement."
+    ),
+)
+def future_self_put(request: HttpRequest, payload: FutureSelfIn) -> dict[str, Any]:
+    future_self_update(
+        user_id=user_of(request).pk,
+        hold_hours=payload.hold_hours,
+        trusted_username=payload.trusted_username,
+    )
+    return _future_self(request)
+
+
+@router.get(
+    "/me/trusted-by",
+    response=TrustedByListOut,
+    auth=USER_AUTH,
+    summary="People who asked me to be their trusted person",
+)
+def trusted_by_get(request: HttpRequest) -> dict[str, Any]:
+    return {"items": trusted_by_list(user_id=user_of(request).pk), "next": None}
+
+
+@router.post(
+    "/me/trusted-by/{username}/accept",
+    response=TrustedPersonOut,
+    auth=USER_AUTH,
+    summary="Agree to be someone's trusted person",
+    description="404 when this person did not ask me (or no longer does).",
+)
+def trusted_by_accept(request: HttpRequest, username: str) -> dict[str, Any]:
+    option = trusted_accept(user_id=user_of(request).pk, author_username=username)
+    return {
+        "username": option.user.username,
+        "display_name": option.user.public_name,
+        "status": "accepted",
+        "since": option.trusted_accepted_at,
+    }
+
+
+@router.delete(
+    "/me/trusted-by/{username}",
+    response={204: None},
+    auth=USER_AUTH,
+    summary="Say no, or stop being someone's trusted person",
+    description=(
+        "Their posts keep waiting for the time they chose. 404 when there is nothing to end."
+    ),
+)
+def trusted_by_end(request: HttpRequest, username: str) -> Status[None]:
+    trusted_end(user_id=user_of(request).pk, author_username=username)
     return Status(204, None)

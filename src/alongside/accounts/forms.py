@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alongside.accounts.models import LOCALES, NOTIFY_KINDS, is_too_young
 from alongside.core.content_warnings import FILTER_LABELS, TOPICS, FilterChoice, topic_label
@@ -212,3 +213,46 @@ class BlockForm(forms.Form):
         initial="block",
         widget=forms.RadioSelect,
     )
+
+
+#: Hold lengths offered on the page (the API takes any whole number from 0 to 72).
+FUTURE_SELF_CHOICES = (0, 1, 2, 3, 4, 6, 8, 12, 18, 24, 36, 48, 72)
+
+
+def _hours_label(hours: int) -> str:
+    if hours == 0:
+        return str(_("Off: publish my posts at once"))
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+class FutureSelfForm(forms.Form):
+    """How long new posts wait, and whom to trust with approving them sooner."""
+
+    hold_hours = forms.TypedChoiceField(
+        label=_("How long my new posts wait"),
+        coerce=int,
+        choices=[],
+        help_text=_(
+            "A longer wait starts at once. A shorter one, or switching this off, starts only "
+            "after one full wait as it is now."
+        ),
+    )
+    trusted_username = forms.CharField(
+        label=_("Username of someone you trust (optional)"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "They will be asked first. Once they agree, they can read your waiting posts and "
+            "publish them sooner. Leave empty for nobody."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+
+    def __init__(self, *args: Any, current: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        values = sorted({*FUTURE_SELF_CHOICES, current})
+        field = self.fields["hold_hours"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(value, _hours_label(value)) for value in values]

@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.utils.translation import gettext_lazy as _
 
-from alongside.accounts.models import Block, Preferences, RoleGrant, User
+from alongside.accounts.models import Block, FutureSelf, Preferences, RoleGrant, User
 from alongside.privacy import inventory
 from alongside.privacy.inventory import Erase, Phase
 from alongside.privacy.services import user_sessions_end
@@ -54,6 +54,22 @@ def _blocks(user_id: int) -> list[dict[str, Any]]:
     return [
         {"username": b.target.username, "kind": b.kind, "created_at": b.created_at}
         for b in Block.objects.filter(user_id=user_id).select_related("target").order_by("pk")
+    ]
+
+
+def _future_self(user_id: int) -> list[dict[str, Any]]:
+    # The person's own choice, with the trusted person they named by the name they named.
+    return [
+        {
+            "hold_hours": f.hold_hours,
+            "next_hold_hours": f.next_hold_hours,
+            "takes_effect_at": f.takes_effect_at,
+            "trusted_username": f.trusted_user.username if f.trusted_user else None,
+            "trusted_asked_at": f.trusted_asked_at,
+            "trusted_accepted_at": f.trusted_accepted_at,
+            "changed_at": f.changed_at,
+        }
+        for f in FutureSelf.objects.filter(user_id=user_id).select_related("trusted_user")
     ]
 
 
@@ -122,4 +138,14 @@ inventory.register(
     erase=Erase.DELETE,
     # Someone else's block of this person is theirs; it goes when this account goes (CASCADE).
     other_user_fields=("target",),
+)
+inventory.register(
+    FutureSelf,
+    section="future_self",
+    description=_("Your “future self” option: how long your new posts wait, and whom you trust."),
+    export=_future_self,
+    erase=Erase.DELETE,
+    # Being someone's trusted person is part of their option; erasing this account clears the
+    # link there (SET_NULL) and their posts keep waiting for the time they chose.
+    other_user_fields=("trusted_user",),
 )

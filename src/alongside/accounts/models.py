@@ -140,3 +140,63 @@ class Block(models.Model):
                 condition=~models.Q(user=models.F("target")), name="block_not_self"
             ),
         ]
+
+
+#: The longest a person may ask for their own posts to wait (three days).
+FUTURE_SELF_MAX_HOURS = 72
+
+
+class FutureSelf(models.Model):
+    """The "future self" option (decision 0013): hold my own new posts for ``hold_hours``, and
+    let a trusted person I named release them sooner by approving them.
+
+    Lengthening the hold (or turning it on) is immediate; shortening it (or turning it off) is
+    stored as ``next_hold_hours`` and takes effect at ``takes_effect_at``, one full current hold
+    later, so the option cannot be switched off in one click on a bad day. The trusted person
+    counts only once they accepted (``trusted_accepted_at``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="future_self",
+    )
+    hold_hours = models.PositiveSmallIntegerField(default=0)
+    next_hold_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    takes_effect_at = models.DateTimeField(null=True, blank=True)
+    trusted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trusted_for",
+    )
+    trusted_asked_at = models.DateTimeField(null=True, blank=True)
+    trusted_accepted_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(hold_hours__lte=FUTURE_SELF_MAX_HOURS),
+                name="future_self_hold_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(next_hold_hours__isnull=True)
+                | models.Q(next_hold_hours__lte=FUTURE_SELF_MAX_HOURS),
+                name="future_self_next_hold_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(next_hold_hours__isnull=True)
+                | models.Q(takes_effect_at__isnull=False),
+                name="future_self_change_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trusted_user=models.F("user")),
+                name="future_self_trusted_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FutureSelf({self.pk})"

@@ -102,3 +102,42 @@ class BlockOut(Schema):
 class BlockListOut(Schema):
     items: list[BlockOut]
     next: str | None
+
+
+class FutureSelfIn(Schema):
+    """The whole option, both fields required. ``hold_hours`` 0 (off) to 72;
+    ``trusted_username`` null (or "") for nobody, so that leaving it out cannot end the
+    arrangement by accident. A shorter hold takes effect only after the current one
+    (decision 0013)."""
+
+    hold_hours: int = Field(ge=0, le=72, strict=True)
+    trusted_username: str | None = Field(max_length=150)
+
+
+class ScheduledHoldOut(Schema):
+    hold_hours: int
+    takes_effect_at: datetime.datetime
+
+
+class TrustedPersonOut(Schema):
+    username: str
+    display_name: str
+    #: "asked" until they accept, then "accepted"
+    status: str
+    since: datetime.datetime | None
+
+
+class FutureSelfOut(Schema):
+    #: The hold in effect now (0: new posts are published at once).
+    hold_hours: int
+    #: A shorter hold (or 0) already chosen, and when it takes effect.
+    scheduled: ScheduledHoldOut | None
+    trusted: TrustedPersonOut | None
+    #: People who asked me to be their trusted person, and those I agreed to.
+    trusted_by: list[TrustedPersonOut]
+    url: str
+
+
+class TrustedByListOut(Schema):
+    items: list[TrustedPersonOut]
+    next: str | None = None

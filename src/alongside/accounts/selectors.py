@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db.models.functions import Lower
 
-from alongside.accounts.models import Block, Preferences, RoleGrant, User
+from alongside.accounts.models import Block, FutureSelf, Preferences, RoleGrant, User
 from alongside.core.actor import ANONYMOUS, COMMUNITY_SCOPED_ROLES, STAFF_ROLES, Actor, Role
 from alongside.core.content_warnings import TOPICS, FilterChoice
 
@@ -172,3 +173,138 @@ def user_public(*, user_id: int) -> dict[str, Any] | None:
     if found is None:
         return None
     return {"id": found.pk, "username": found.username, "display_name": found.public_name}
+
+
+# --- future self (decision 0013) ---------------------------------------------------------------
+
+
+def future_self_get(*, user_id: int) -> FutureSelf:
+    """The person's option; an unsaved "off" object when they never set it."""
+    found = FutureSelf.objects.filter(user_id=user_id).select_related("trusted_user").first()
+    return found or FutureSelf(user_id=user_id)
+
+
+def hold_hours_at(option: FutureSelf, now: datetime.datetime) -> int:
+    """The hold in effect at ``now``: a scheduled shorter hold counts once its time has come."""
+    if (
+        option.next_hold_hours is not None
+        and option.takes_effect_at is not None
+        and option.takes_effect_at <= now
+    ):
+        return option.next_hold_hours
+    return option.hold_hours
+
+
+def trusted_id_of(option: FutureSelf) -> int | None:
+    """The trusted person who can approve, once they accepted (and while their account is on)."""
+    if option.trusted_user_id is None or option.trusted_accepted_at is None:
+        return None
+    user = option.trusted_user
+    if user is not None and not user.is_active:
+        return None
+    return option.trusted_user_id
+
+
+@dataclass(frozen=True)
+class HoldPlan:
+    """How a post written now waits: published at ``release_at`` unless the trusted person
+    approves it sooner; its author may publish it from ``early_release_at``."""
+
+    hours: int
+    release_at: datetime.datetime
+    early_release_at: datetime.datetime
+    trusted_user_id: int | None
+
+
+def hold_plan(*, user_id: int, now: datetime.datetime) -> HoldPlan | None:
+    """None when the person's new posts do not wait. One query."""
+    option = (
+        FutureSelf.objects.filter(user_id=user_id)
+        .select_related("trusted_user")
+        .only(
+            "user_id",
+            "hold_hours",
+            "next_hold_hours",
+            "takes_effect_at",
+            "trusted_user_id",
+            "trusted_accepted_at",
+            "trusted_user__is_active",
+        )
+        .first()
+    )
+    if option is None:
+        return None
+    hours = hold_hours_at(option, now)
+    if hours <= 0:
+        return None
+    hold = datetime.timedelta(hours=hours)
+    return HoldPlan(
+        hours=hours,
+        release_at=now + hold,
+        early_release_at=now + hold / 2,
+        trusted_user_id=trusted_id_of(option),
+    )
+
+
+def _person(user: User) -> dict[str, Any]:
+    return {"username": user.username, "display_name": user.public_name}
+
+
+def future_self_data(*, user_id: int, now: datetime.datetime) -> dict[str, Any]:
+    """The option as it stands for its owner: the hold in effect, a shorter hold waiting to
+    take effect, and the trusted person with where they stand."""
+    option = future_self_get(user_id=user_id)
+    hours = hold_hours_at(option, now)
+    scheduled = None
+    if (
+        option.next_hold_hours is not None
+        and option.takes_effect_at is not None
+        and option.takes_effect_at > now
+    ):
+        scheduled = {
+            "hold_hours": option.next_hold_hours,
+            "takes_effect_at": option.takes_effect_at,
+        }
+    trusted = None
+    if option.trusted_user is not None and option.trusted_user.is_active:
+        accepted = option.trusted_accepted_at is not None
+        trusted = {
+            **_person(option.trusted_user),
+            "status": "accepted" if accepted else "asked",
+            "since": option.trusted_accepted_at if accepted else option.trusted_asked_at,
+        }
+    return {"hold_hours": hours, "scheduled": scheduled, "trusted": trusted}
+
+
+def trusted_by_list(*, user_id: int) -> list[dict[str, Any]]:
+    """People who named this person as their trusted person (asked or accepted), in one query."""
+    rows = (
+        FutureSelf.objects.filter(trusted_user_id=user_id, user__is_active=True)
+        .select_related("user")
+        .order_by("-trusted_asked_at", "pk")
+    )
+    return [
+        {
+            **_person(row.user),
+            "status": "accepted" if row.trusted_accepted_at is not None else "asked",
+            "since": row.trusted_accepted_at or row.trusted_asked_at,
+        }
+        for row in rows
+    ]
+
+
+def trusting_author_ids(*, trusted_id: int) -> set[int]:
+    """Whose waiting posts this person may approve: those who named them and they accepted."""
+    return set(
+        FutureSelf.objects.filter(
+            trusted_user_id=trusted_id, trusted_accepted_at__isnull=False, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def is_trusted_approver(*, trusted_id: int, author_id: int | None) -> bool:
+    if author_id is None:
+        return False
+    return FutureSelf.objects.filter(
+        user_id=author_id, trusted_user_id=trusted_id, trusted_accepted_at__isnull=False
+    ).exists()

@@ -14,6 +14,16 @@ urlpatterns = [
         views.account_settings_notifications,
         name="account-settings-notifications",
     ),
+    path(
+        "settings/future-self/",
+        views.account_settings_future_self,
+        name="account-settings-future-self",
+    ),
+    path(
+        "settings/future-self/trusted-by/",
+        views.account_trusted_by,
+        name="account-trusted-by",
+    ),
     path("settings/blocks/", views.account_block_create, name="account-block-create"),
     path("settings/blocks/remove/", views.account_block_delete, name="account-block-delete"),
 ]

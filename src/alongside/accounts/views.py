@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from allauth.account.views import SignupView as AllauthSignupView
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,16 +19,25 @@ from alongside.accounts.access import user_of
 from alongside.accounts.forms import (
     BlockForm,
     ContentFiltersForm,
+    FutureSelfForm,
     NotificationSettingsForm,
     ProfileForm,
 )
 from alongside.accounts.models import NOTIFY_KINDS, Block, User
-from alongside.accounts.selectors import block_list, preferences_get
+from alongside.accounts.selectors import (
+    block_list,
+    future_self_data,
+    preferences_get,
+    trusted_by_list,
+)
 from alongside.accounts.services import (
     block_remove,
     block_set,
+    future_self_update,
     preferences_update,
     profile_update,
+    trusted_accept,
+    trusted_end,
 )
 from alongside.core.actor import AgeBand
 from alongside.core.api import ApiError
@@ -223,3 +233,89 @@ def account_block_delete(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("They are no longer blocked or muted."))
     # Nothing removed (already gone, another tab): the list on the page says how things are.
     return redirect_after_post(request, _settings_url("blocks"))
+
+
+# --- future self (decision 0013) ---------------------------------------------------------------
+
+
+def _render_future_self(
+    request: HttpRequest, form: FutureSelfForm | None = None, *, status: int = 200
+) -> HttpResponse:
+    user = user_of(request)
+    state = future_self_data(user_id=user.pk, now=timezone.now())
+    if form is None:
+        trusted = state["trusted"]
+        form = FutureSelfForm(
+            initial={
+                "hold_hours": state["hold_hours"],
+                "trusted_username": trusted["username"] if trusted else "",
+            },
+            current=state["hold_hours"],
+        )
+    context = {
+        "state": state,
+        "form": form,
+        "trusted_by": trusted_by_list(user_id=user.pk),
+    }
+    with timezone.override(_zone_of(user)):
+        response = render(request, "accounts/future_self/index.html", context, status=status)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _zone_of(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings_future_self(request: HttpRequest) -> HttpResponse:
+    """The "future self" option: hold my new posts for a while, and name someone I trust to
+    publish them sooner; and the requests of people who trust me."""
+    user = user_of(request)
+    if request.method != "POST":
+        return _render_future_self(request)
+    current = future_self_data(user_id=user.pk, now=timezone.now())["hold_hours"]
+    form = FutureSelfForm(request.POST, current=current)
+    if form.is_valid():
+        try:
+            future_self_update(
+                user_id=user.pk,
+                hold_hours=form.cleaned_data["hold_hours"],
+                trusted_username=form.cleaned_data["trusted_username"],
+            )
+        except ApiError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.detail)
+        else:
+            messages.success(request, _("Your choice is saved."))
+            return redirect_after_post(request, reverse("account-settings-future-self"))
+    return _render_future_self(request, form, status=422)
+
+
+@login_required
+@require_POST
+def account_trusted_by(request: HttpRequest) -> HttpResponse:
+    """Answer someone who asked me to be their trusted person: agree, say no, or stop."""
+    username = request.POST.get("username", "")
+    action = request.POST.get("action", "")
+    if not username or len(username) > 150 or action not in ("accept", "end"):
+        return HttpResponseBadRequest(_("Choose someone and what to do."))
+    user_id = user_of(request).pk
+    try:
+        if action == "accept":
+            trusted_accept(user_id=user_id, author_username=username)
+        else:
+            trusted_end(user_id=user_id, author_username=username)
+    except ApiError as exc:
+        raise Http404 from exc
+    if action == "accept":
+        messages.success(request, _("Thank you. You can now read and approve their waiting posts."))
+    else:
+        messages.success(
+            request, _("Done. They are told, and their posts keep waiting as they chose.")
+        )
+    return redirect_after_post(request, reverse("account-settings-future-self") + "#trusted-by")

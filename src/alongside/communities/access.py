@@ -109,9 +109,16 @@ def get_community_for(actor: Actor, slug: str) -> Place:
     return place
 
 
+def _is_author(actor: Actor, author_id: int | None) -> bool:
+    return actor.user_id is not None and author_id == actor.user_id
+
+
 def thread_visible_to(actor: Actor, thread: Thread, place: Place) -> bool:
     if thread.status in (Status.VISIBLE, Status.DELETED):
         return True
+    if thread.status == Status.PENDING:
+        # Waiting for its author's future self: nobody else, staff included (decision 0013).
+        return _is_author(actor, thread.author_id)
     if place.can_moderate or is_site_staff(actor):
         return True
     # Held threads: their author sees them (with a notice); removed ones: nobody else.
@@ -138,6 +145,8 @@ def get_thread_for(actor: Actor, thread_id: int) -> tuple[Thread, Place]:
 def post_visible_to(actor: Actor, post: Post, place: Place) -> bool:
     if post.status in (Status.VISIBLE, Status.DELETED):
         return True
+    if post.status == Status.PENDING:
+        return _is_author(actor, post.author_id)
     if place.can_moderate or is_site_staff(actor):
         return True
     return (
@@ -160,3 +169,23 @@ def get_post_for(actor: Actor, post_id: int) -> tuple[Post, Place]:
     ):
         raise Http404
     return post, place
+
+
+def get_post_for_approval(actor: Actor, post_id: int) -> Post:
+    """A waiting post the actor may approve: its author named them as trusted person and
+    they accepted. Anything else (missing, published, someone else's) is the same 404.
+
+    The community's visibility is not checked: the author chose to show this person the post.
+    """
+    from alongside.accounts.selectors import is_trusted_approver
+
+    if actor.user_id is None:
+        raise Http404
+    post = (
+        Post.objects.select_related("thread", "thread__community", "author")
+        .filter(pk=post_id, status=Status.PENDING)
+        .first()
+    )
+    if post is None or not is_trusted_approver(trusted_id=actor.user_id, author_id=post.author_id):
+        raise Http404
+    return post

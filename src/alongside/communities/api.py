@@ -12,6 +12,9 @@ from ninja import Router, Status
 from alongside.accounts.middleware import actor_for_request
 from alongside.communities import access, selectors, services
 from alongside.communities.schemas import (
+    ApprovalPage,
+    ApprovedOut,
+    ApproveIn,
     BookmarkOut,
     CommunityDetailOut,
     CommunityIn,
@@ -20,6 +23,7 @@ from alongside.communities.schemas import (
     InvitationOut,
     LockIn,
     MembershipOut,
+    PendingPostPage,
     PostCreatedOut,
     PostIn,
     PostOut,
@@ -391,3 +395,63 @@ def tag_block(request: HttpRequest, name: str, payload: TagBlockIn) -> dict[str,
         name=name, blocked=payload.blocked, reason=payload.reason, actor_id=actor.user_id
     )
     return {"name": tag.name, "blocked": tag.blocked}
+
+
+# --- future self (decision 0013) ---------------------------------------------------------------
+
+
+@router.get(
+    "/me/pending-posts",
+    response=PendingPostPage,
+    auth=USER_AUTH,
+    summary="My posts waiting for my future self",
+)
+def pending_post_list(request: HttpRequest, cursor: str | None = None) -> dict[str, Any]:
+    """Soonest published first, with when each will be published and from when I may
+    publish it myself."""
+    return selectors.pending_post_list(actor=actor_for_request(request), cursor=cursor)
+
+
+@router.post(
+    "/posts/{post_id}/publish",
+    response=PostOut,
+    auth=USER_AUTH,
+    summary="Publish my waiting post now",
+    description=(
+        "The author only, once half of the wait has passed (409 `too_early` before); "
+        "409 `not_pending` when the post does not wait. A post that moderation asked to "
+        "review goes to review instead (`status: held`)."
+    ),
+)
+def post_publish(request: HttpRequest, post_id: int) -> Any:
+    actor = actor_for_request(request)
+    post, place = access.get_post_for(actor, post_id)
+    post = services.post_publish_now(actor=actor, post=post)
+    return selectors.post_single(actor=actor, post=post, place=place)
+
+
+@router.get(
+    "/me/approvals",
+    response=ApprovalPage,
+    auth=USER_AUTH,
+    summary="Posts waiting for my approval as someone's trusted person",
+)
+def approval_list(request: HttpRequest, cursor: str | None = None) -> dict[str, Any]:
+    return selectors.approval_list(actor=actor_for_request(request), cursor=cursor)
+
+
+@router.post(
+    "/posts/{post_id}/approve",
+    response=ApprovedOut,
+    auth=USER_AUTH,
+    summary="Approve a post waiting for me (its author's trusted person)",
+    description=(
+        "Publishes it at once. 404 unless the post waits and its author named me and I "
+        "accepted; 409 `changed` when `version` is not the one I read."
+    ),
+)
+def post_approve(request: HttpRequest, post_id: int, payload: ApproveIn) -> dict[str, Any]:
+    actor = actor_for_request(request)
+    post = access.get_post_for_approval(actor, post_id)
+    post = services.post_approve(actor=actor, post=post, version=payload.version)
+    return {"id": post.pk, "status": post.status}

@@ -56,6 +56,7 @@ def _posts(user_id: int) -> list[dict[str, Any]]:
             "status": p.status,
             "created_at": p.created_at,
             "edited_at": p.edited_at,
+            "release_at": p.release_at,
         }
         for p in Post.objects.filter(author_id=user_id).order_by("pk")
     ]
@@ -71,7 +72,9 @@ def _by_community(model: type[Membership] | type[Invitation], user_id: int) -> l
 
 
 def _erase_posts(user_id: int) -> int:
-    """Tombstone every post: words, warning, tags and edit history gone, author unlinked."""
+    """Tombstone every post: words, warning, tags and edit history gone, author unlinked.
+    Posts still waiting for the person's future self were never seen: they go entirely."""
+    waiting, _by_model = Post.objects.filter(author_id=user_id, status=Status.PENDING).delete()
     posts = Post.objects.filter(author_id=user_id)
     visible_replies = (
         posts.filter(status=Status.VISIBLE, is_opening=False)
@@ -82,7 +85,7 @@ def _erase_posts(user_id: int) -> int:
         Thread.objects.filter(pk=row["thread_id"]).update(reply_count=F("reply_count") - row["n"])
     PostRevision.objects.filter(post__author_id=user_id).delete()
     PostTag.objects.filter(post__author_id=user_id).delete()
-    return posts.update(
+    return waiting + posts.update(
         status=Status.DELETED,
         body="",
         body_html="",
@@ -94,7 +97,9 @@ def _erase_posts(user_id: int) -> int:
 
 
 def _erase_threads(user_id: int) -> int:
-    return Thread.objects.filter(author_id=user_id).update(
+    # A thread still waiting for its author was never seen: it goes with its only post.
+    waiting, _by_model = Thread.objects.filter(author_id=user_id, status=Status.PENDING).delete()
+    return waiting + Thread.objects.filter(author_id=user_id).update(
         status=Status.DELETED, title="", cw_topics="", author=None, anonymous=False
     )
 

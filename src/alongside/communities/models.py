@@ -5,7 +5,10 @@ Invariants kept by ``services`` (never by save() or signals):
   ``status`` and ``anonymous`` mirror it, so lists can filter without touching posts;
 - ``author`` is always stored, also for anonymous posts; only the author and, with a
   recorded reason, safety and moderation staff may learn it (``services.author_reveal``);
-- ``reply_count`` and ``support_count`` count visible replies and support reactions.
+- ``reply_count`` and ``support_count`` count visible replies and support reactions;
+- a post waiting for its author's future self (``Status.PENDING``, decision 0013) is seen by
+  its author alone (and, through their approval page, by the person the author trusts);
+  its ``created_at`` becomes the time it is published, which is also its place in the thread.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class Status(models.TextChoices):
     HELD = "held", _("Held for review")
     REMOVED = "removed", _("Removed by a moderator")
     DELETED = "deleted", _("Removed by its author")
+    #: Held by its author's "future self" option (decision 0013): only the author sees it.
+    PENDING = "pending", _("Waiting to be published")
 
 
 class Thread(models.Model):
@@ -134,11 +139,24 @@ class Post(models.Model):
     cw_by_moderator = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    #: While pending: when the author's hold ends and the post is published.
+    release_at = models.DateTimeField(null=True, blank=True)
+    #: While pending: from when the author may publish it early (half the hold).
+    early_release_at = models.DateTimeField(null=True, blank=True)
+    #: While pending: safety or moderation asked to hold it; it goes to review when released.
+    review_hold = models.BooleanField(default=False)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["thread", "id"], name="post_thread_order"),
+            models.Index(fields=["thread", "created_at", "id"], name="post_thread_time"),
             models.Index(fields=["author", "-id"], name="post_author_recent"),
+            # The release job scans only waiting posts.
+            models.Index(
+                fields=["release_at", "id"],
+                name="post_pending_release",
+                condition=models.Q(status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:  # never the text

@@ -89,6 +89,18 @@ class ReplyToOut(Schema):
     author: str
 
 
+class WaitingOut(Schema):
+    """Only for the author of a post that waits for their future self (decision 0013)."""
+
+    #: published then, unless the trusted person approves it sooner
+    release_at: datetime.datetime
+    #: from when the author may publish it themself (half the wait)
+    can_publish_from: datetime.datetime | None
+    can_publish_now: bool
+    #: safety or moderation asked to hold it: when the wait ends it goes to review
+    review_after: bool
+
+
 class PostOut(Schema):
     id: int
     thread_id: int
@@ -106,6 +118,8 @@ class PostOut(Schema):
     my_reactions: list[str]
     created_at: datetime.datetime
     edited: bool
+    #: set only for the author's own post while it waits to be published (status "pending")
+    waiting: WaitingOut | None = None
 
 
 class PostPage(Schema):
@@ -275,3 +289,60 @@ class TagBlockIn(Schema):
 class TagBlockOut(Schema):
     name: str
     blocked: bool
+
+
+class PendingPostOut(PostOut):
+    #: the thread's title when this post opens it (the whole thread waits with it)
+    title: str | None
+    thread_title: str
+    community: CommunityOut
+
+
+class PendingPostPage(Schema):
+    items: list[PendingPostOut]
+    next: str | None
+
+
+class ApprovalAuthorOut(Schema):
+    username: str
+    display_name: str
+
+
+class ApprovalCommunityOut(Schema):
+    slug: str
+    name: str
+
+
+class ApprovalOut(Schema):
+    """A post waiting for my approval, as its author chose to show it to me: the words and
+    where they will appear, nothing of the thread around them."""
+
+    id: int
+    author: ApprovalAuthorOut | None
+    #: it will be published anonymously: only I know who wrote it
+    anonymous: bool
+    community: ApprovalCommunityOut
+    is_opening: bool
+    title: str | None
+    body: str
+    body_html: str
+    content_warning: WarningOut | None
+    written_at: datetime.datetime
+    release_at: datetime.datetime
+    #: send it back when approving: a post edited since is not approved unseen
+    version: str
+
+
+class ApprovalPage(Schema):
+    items: list[ApprovalOut]
+    next: str | None
+
+
+class ApproveIn(Schema):
+    version: str | None = Field(None, max_length=60)
+
+
+class ApprovedOut(Schema):
+    id: int
+    #: "visible", or "held" when moderation asked to review it first
+    status: str

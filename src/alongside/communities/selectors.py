@@ -166,6 +166,25 @@ def post_data(
         "my_reactions": sorted(mine),
         "created_at": post.created_at,
         "edited": post.edited_at is not None,
+        "waiting": waiting_data(actor, post),
+    }
+
+
+def waiting_data(
+    actor: Actor, post: Post, *, now: datetime.datetime | None = None
+) -> dict[str, Any] | None:
+    """For the author of a post that waits for their future self: when it will be published,
+    from when they may publish it themselves, and whether it will go to review. Nobody else
+    ever receives this (nobody else receives the post)."""
+    if post.status != Status.PENDING or actor.user_id is None or post.author_id != actor.user_id:
+        return None
+    now = now or timezone.now()
+    early = post.early_release_at
+    return {
+        "release_at": post.release_at,
+        "can_publish_from": early,
+        "can_publish_now": early is not None and early <= now,
+        "review_after": post.review_hold,
     }
 
 
@@ -356,13 +375,17 @@ def thread_list(
 
 
 def _visible_posts_q(actor: Actor, place: Place) -> Q:
+    # A post waiting for its author's future self is its author's alone, staff included.
+    mine_waiting = (
+        Q(status=Status.PENDING, author_id=actor.user_id) if actor.user_id is not None else Q()
+    )
     if place.can_moderate or is_site_staff(actor):
-        return Q()
+        return ~Q(status=Status.PENDING) | mine_waiting
     # Removed and deleted posts stay as tombstones (no words, no author) so replies keep
     # their context; post_data empties them.
     q = Q(status__in=[Status.VISIBLE, Status.DELETED, Status.REMOVED])
     if actor.user_id is not None:
-        q |= Q(status=Status.HELD, author_id=actor.user_id)
+        q |= Q(status=Status.HELD, author_id=actor.user_id) | mine_waiting
     return q
 
 
@@ -375,17 +398,21 @@ def post_page(
     cursor: str | None = None,
     limit: int = POSTS_PAGE_SIZE,
 ) -> dict[str, Any]:
-    """A page of a thread's posts in order, in 3 queries (posts, reaction counts, mine)."""
+    """A page of a thread's posts in the order they were published, in 3 queries (posts,
+    reaction counts, mine). A post that waited for its author's future self takes its place
+    when it is published (its ``created_at``), not when it was written (decision 0013)."""
     filters = filters if filters is not None else filters_for(actor)
     moderator = place.can_moderate or is_site_staff(actor)
     qs = _apply_filters(
         Post.objects.filter(thread=thread).filter(_visible_posts_q(actor, place)), filters
     )
-    after = cursor_decode(cursor, [int])
+    after = cursor_decode(cursor, [datetime.datetime, int])
     if after is not None:
-        qs = qs.filter(id__gt=after[0])
+        qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
     rows = list(
-        qs.select_related("author", "reply_to", "reply_to__author").order_by("id")[: limit + 1]
+        qs.select_related("author", "reply_to", "reply_to__author").order_by("created_at", "id")[
+            : limit + 1
+        ]
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -415,7 +442,8 @@ def post_page(
         )
         for p in rows
     ]
-    return {"items": items, "next": cursor_encode([rows[-1].pk]) if more and rows else None}
+    last = rows[-1] if more and rows else None
+    return {"items": items, "next": cursor_encode([last.created_at, last.pk]) if last else None}
 
 
 def thread_detail(

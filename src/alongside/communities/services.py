@@ -4,6 +4,7 @@ moderation (inside the transaction), register side effects for after commit."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alongside.accounts.selectors import blockers_of, user_ids_by_username
+from alongside.accounts.selectors import HoldPlan, blockers_of, hold_plan, user_ids_by_username
 from alongside.communities.access import Place, can_reveal
 from alongside.communities.models import (
     Bookmark,
@@ -31,7 +32,7 @@ from alongside.communities.models import (
     Tag,
     Thread,
 )
-from alongside.communities.selectors import anonymous_name, tag_normalise
+from alongside.communities.selectors import anonymous_name, post_version, tag_normalise
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
 from alongside.core.audit import audit_record
@@ -43,7 +44,7 @@ from alongside.core.markdown import (
     plain_text,
     render_markdown,
 )
-from alongside.moderation.services import Verdict, screen
+from alongside.moderation.services import Verdict, posting_check, rate_limit, screen
 from alongside.notifications.services import notify
 from alongside.safety.services import Assessment, assess_and_record
 
@@ -248,6 +249,7 @@ def _check_can_post(actor: Actor, place: Place) -> None:
         raise ApiError(401, _("Sign in to do this."), "not_authenticated")
     if not place.can_read:
         raise ApiError(403, _("Join this community to take part."), "not_a_member")
+    posting_check(actor=actor)  # muted, suspended or banned people cannot post
 
 
 def _ensure_member(actor: Actor, place: Place) -> None:
@@ -280,7 +282,26 @@ def _screen(
     )
     if result.verdict == Verdict.BLOCK:
         raise ApiError(422, result.message or _("This can't be posted here."), "blocked", "body")
+    _apply_watched_words(post, result)
     return assessment, assessment.hold or result.verdict == Verdict.HOLD
+
+
+def _apply_watched_words(post: Post, result: Any) -> None:
+    """Censored words are starred out of the stored text; watched words may add a warning."""
+    censored = result.censor(post.body)
+    if censored != post.body:
+        post.body, post.body_html = censored, _render(censored)
+        Post.objects.filter(pk=post.pk).update(body=post.body, body_html=post.body_html)
+    if post.is_opening:
+        title = result.censor(post.thread.title)
+        if title != post.thread.title:
+            post.thread.title = title
+            Thread.objects.filter(pk=post.thread_id).update(title=title)
+    topics = set(filter(None, post.cw_topics.split(","))) | {
+        t for t in result.content_warning_topics if t in TOPICS
+    }
+    ordered = [t for t in TOPICS if t in topics]
+    post.cw_topics = f",{','.join(ordered)}," if ordered else ""
 
 
 def _apply_automatic_warning(post: Post, assessment: Assessment) -> None:
@@ -341,6 +362,52 @@ def _notify_post(post: Post, thread: Thread) -> None:
             notify(user_id=user_id, kind="mention", data=data, actor_user_id=post.author_id)
 
 
+# --- future self (decision 0013) -------------------------------------------------------------
+
+_WAIT_FIELDS = ("release_at", "early_release_at", "review_hold")
+
+
+def _wait(post: Post, plan: HoldPlan, *, review: bool) -> None:
+    """Hold a new post for its author's future self. A moderation or safety hold is kept for
+    when the wait ends: the post then goes to review instead of being published."""
+    post.status = Status.PENDING
+    post.release_at = plan.release_at
+    post.early_release_at = plan.early_release_at
+    post.review_hold = review
+
+
+def _wait_again(post: Post, *, now: datetime.datetime) -> None:
+    """Edited words wait again, as long as new words would (never less than before): the
+    hold is for what will be read, not for a first draft."""
+    assert post.author_id is not None
+    plan = hold_plan(user_id=post.author_id, now=now)
+    if plan is None:
+        return
+    if post.release_at is None or plan.release_at > post.release_at:
+        post.release_at = plan.release_at
+    if post.early_release_at is None or plan.early_release_at > post.early_release_at:
+        post.early_release_at = plan.early_release_at
+
+
+def _notify_trusted(post: Post, plan: HoldPlan) -> None:
+    """Tell the trusted person (once they accepted) that a post waits for them. Without the
+    post's words: they read it on their approvals page. Merged while unread."""
+    if plan.trusted_user_id is None or post.author_id is None:
+        return
+    author = post.author
+    notify(
+        user_id=plan.trusted_user_id,
+        kind="future_self",
+        data={
+            "event": "waiting",
+            "name": author.public_name if author is not None else "",
+            "url": reverse("approval-list"),
+        },
+        actor_user_id=post.author_id,
+        group_key=f"future_self:waiting:{post.author_id}",
+    )
+
+
 @dataclass(frozen=True)
 class Written:
     thread: Thread
@@ -363,6 +430,7 @@ def thread_create(
     body = clean_text(body, field="body", max_length=BODY_MAX)
     warning = clean_warning(content_warning)
     names = clean_tags([*(tags or []), *extract_hashtags(title + "\n" + body)])[:MAX_TAGS]
+    rate_limit(actor=actor, action="thread_create")
     now = timezone.now()
     with transaction.atomic():
         _ensure_member(actor, place)
@@ -385,17 +453,25 @@ def thread_create(
             cw_topics=warning.stored_topics,
             cw_text=warning.text,
         )
+        # Safety and moderation read it now, whatever the author's hold: support for the
+        # writer and any crisis case do not wait (decision 0013). Only publication waits.
         assessment, hold = _screen(
             actor, post, surface="post", text=f"{title}\n{body}", community=place.community.slug
         )
         _apply_automatic_warning(post, assessment)
-        if hold:
+        plan = hold_plan(user_id=_uid(actor), now=now)
+        if plan is not None:
+            _wait(post, plan, review=hold)
+            thread.status = Status.PENDING
+        elif hold:
             post.status = thread.status = Status.HELD
-        post.save(update_fields=["status", "cw_topics"])
+        post.save(update_fields=["status", "cw_topics", *_WAIT_FIELDS])
         thread.cw_topics = post.cw_topics
         thread.save(update_fields=["status", "cw_topics"])
         _tags_attach(post, names)
         _notify_post(post, thread)
+        if plan is not None:
+            _notify_trusted(post, plan)
     return Written(thread=thread, post=post, assessment=assessment)
 
 
@@ -416,12 +492,14 @@ def post_create(
     body = clean_text(body, field="body", max_length=BODY_MAX)
     warning = clean_warning(content_warning)
     names = clean_tags(extract_hashtags(body))
+    rate_limit(actor=actor, action="post_create")
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
         if thread.status != Status.VISIBLE and not place.can_moderate:
             raise ApiError(409, _("This thread is closed to replies."), "closed")
         if thread.locked and not place.can_moderate:
             raise ApiError(409, _("This thread is locked: no new replies."), "locked")
+        posting_check(actor=actor, thread_id=thread.pk, moderator=place.can_moderate)
         parent = None
         if reply_to is not None:
             parent = (
@@ -454,15 +532,20 @@ def post_create(
             actor, post, surface="reply", text=body, community=place.community.slug
         )
         _apply_automatic_warning(post, assessment)
-        if hold:
+        plan = hold_plan(user_id=actor.user_id, now=post.created_at)
+        if plan is not None:
+            _wait(post, plan, review=hold)  # a reply waits alone; the thread stays as it is
+        elif hold:
             post.status = Status.HELD
-        post.save(update_fields=["status", "cw_topics"])
+        post.save(update_fields=["status", "cw_topics", *_WAIT_FIELDS])
         if post.status == Status.VISIBLE:
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_activity_at=post.created_at
             )
         _tags_attach(post, names)
         _notify_post(post, thread)
+        if plan is not None:
+            _notify_trusted(post, plan)
     return Written(thread=thread, post=post, assessment=assessment)
 
 
@@ -548,7 +631,11 @@ def post_edit(
             _apply_automatic_warning(post, assessment)
             if hold and post.status == Status.VISIBLE:
                 post.status = Status.HELD
+            elif hold and post.status == Status.PENDING:
+                post.review_hold = True
             _tags_attach(post, clean_tags(extract_hashtags(new_body)))
+        if post.status == Status.PENDING and (new_body is not None or new_title is not None):
+            _wait_again(post, now=timezone.now())
         post.save()
         if post.is_opening:
             fields = ["cw_topics"]
@@ -578,6 +665,9 @@ def post_delete(*, actor: Actor, post: Post, place: Place, reason: str = "") -> 
     is_author = actor.user_id is not None and post.author_id == actor.user_id
     if not is_author and not place.can_moderate:
         raise ApiError(403, _("Only the author or a moderator can remove this."), "forbidden")
+    if post.status == Status.PENDING:
+        post_discard(actor=actor, post=post)  # never seen by anyone: nothing stays
+        return post
     if not is_author:
         reason = clean_reason(reason)
     with transaction.atomic():
@@ -746,3 +836,274 @@ def tag_block(*, name: str, blocked: bool, reason: str = "", actor_id: int | Non
             data={"tag": name},
         )
     return tag
+
+
+# --- future self: publishing what waited (decision 0013) --------------------------------------
+
+RELEASE_BATCH = 100
+
+
+def _notify_author_released(post: Post, thread: Thread, *, event: str, by: str = "") -> None:
+    """Tell the author their post finished waiting: published, or gone to review."""
+    if post.author_id is None:
+        return
+    notify(
+        user_id=post.author_id,
+        kind="future_self",
+        data={
+            "event": event,
+            "name": by,
+            "thread_id": thread.pk,
+            "post_id": post.pk,
+            "thread_title": thread.title,
+            "is_opening": post.is_opening,
+            "url": reverse("thread-detail", args=[thread.pk]) + f"#post-{post.pk}",
+        },
+    )
+
+
+def _release(post_id: int, *, now: datetime.datetime, approver: Any = None) -> Post | None:
+    """Publish one waiting post, inside the caller's transaction; None when it no longer
+    waits (published or discarded meanwhile: the answer is the same for two workers).
+
+    The post takes its place in the thread now, and people are notified now, as for a post
+    written now. A moderation or safety hold still wins: such a post goes to review. So does
+    a reply whose thread stopped taking replies while it waited (locked, removed, deleted).
+    """
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("author")
+        .filter(pk=post_id, status=Status.PENDING)
+        .first()
+    )
+    if post is None:
+        return None
+    thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+    closed = not post.is_opening and (thread.status != Status.VISIBLE or thread.locked)
+    post.status = Status.HELD if (post.review_hold or closed) else Status.VISIBLE
+    post.created_at = now
+    post.release_at = post.early_release_at = None
+    post.review_hold = False
+    post.save(update_fields=["status", "created_at", *_WAIT_FIELDS])
+    PostTag.objects.filter(post=post).update(created_at=now)
+    if post.is_opening:
+        thread.status = post.status
+        thread.created_at = thread.last_activity_at = now
+        thread.save(update_fields=["status", "created_at", "last_activity_at"])
+    elif post.status == Status.VISIBLE:
+        Thread.objects.filter(pk=thread.pk).update(
+            reply_count=F("reply_count") + 1, last_activity_at=now
+        )
+    if post.reply_to_id is not None:
+        post.reply_to = Post.objects.select_related("author").filter(pk=post.reply_to_id).first()
+    _notify_post(post, thread)
+    if post.status == Status.HELD:
+        event = "held"
+    elif approver is not None:
+        event = "approved"
+    else:
+        event = "published"
+    _notify_author_released(
+        post, thread, event=event, by=approver.public_name if approver is not None else ""
+    )
+    return post
+
+
+def pending_release_due(*, now: datetime.datetime | None = None) -> int:
+    """Publish every post whose wait is over. Returns how many were published.
+
+    Safe with several workers and across restarts: the state is the rows themselves; rows
+    another worker holds are skipped (PostgreSQL), and each post is claimed by re-reading it
+    under lock, so a post is published once.
+    """
+    now = now or timezone.now()
+    released = 0
+    for _round in range(1000):  # a bound, not a schedule: each round publishes or ends
+        with transaction.atomic():
+            due = list(
+                Post.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.PENDING, release_at__lte=now)
+                .order_by("release_at", "pk")
+                .values_list("pk", "thread_id")[:RELEASE_BATCH]
+            )
+            # Threads are locked in one order by every worker, before any is updated: two
+            # workers publishing into the same threads wait for each other, never deadlock.
+            list(
+                Thread.objects.select_for_update()
+                .filter(pk__in={thread_id for _pk, thread_id in due})
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            for post_id, _thread_id in due:
+                if _release(post_id, now=now) is not None:
+                    released += 1
+        if len(due) < RELEASE_BATCH:
+            break
+    return released
+
+
+def _pending_of(actor: Actor, post: Post) -> Post:
+    if post.status != Status.PENDING:
+        raise ApiError(409, _("This post is not waiting to be published."), "not_pending")
+    if actor.user_id is None or post.author_id != actor.user_id:
+        raise ApiError(404, _("Not found."), "not_found")
+    return post
+
+
+def post_publish_now(*, actor: Actor, post: Post, now: datetime.datetime | None = None) -> Post:
+    """The author publishes a waiting post before its time, once half the wait has passed:
+    a second look after a real pause is what the option asks for (decision 0013)."""
+    _pending_of(actor, post)
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Post.objects.select_for_update().filter(pk=post.pk).first()
+        if current is None or current.status != Status.PENDING:
+            raise ApiError(409, _("This post is not waiting to be published."), "not_pending")
+        if current.early_release_at is not None and current.early_release_at > now:
+            raise ApiError(
+                409,
+                _(
+                    "You chose to give your posts time before they are published. You can "
+                    "publish this one yourself once half of its waiting time has passed, or "
+                    "discard it now."
+                ),
+                "too_early",
+            )
+        released = _release(post.pk, now=now)
+    assert released is not None
+    return released
+
+
+def post_approve(
+    *, actor: Actor, post: Post, version: str | None = None, now: datetime.datetime | None = None
+) -> Post:
+    """The trusted person approves a waiting post: it is published at once (or goes to review
+    when moderation asked for it). ``version`` is what they read; a post edited since is not
+    approved unseen."""
+    assert actor.user_id is not None
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Post.objects.select_for_update().filter(pk=post.pk).first()
+        if current is None or current.status != Status.PENDING:
+            raise ApiError(404, _("Not found."), "not_found")
+        if version is not None and version != post_version(current):
+            raise ApiError(
+                409,
+                _("This post was changed after you opened it. Please read it again."),
+                "changed",
+                "version",
+            )
+        from alongside.accounts.models import User
+
+        approver = User.objects.get(pk=actor.user_id)
+        released = _release(current.pk, now=now, approver=approver)
+    assert released is not None
+    return released
+
+
+def post_discard(*, actor: Actor, post: Post) -> None:
+    """The author drops a waiting post: nobody ever sees it, so nothing of it stays (no
+    tombstone: a note in the thread would tell others something was written). A waiting
+    thread goes with its first post."""
+    _pending_of(actor, post)
+    with transaction.atomic():
+        current = (
+            Post.objects.select_for_update()
+            .filter(pk=post.pk, status=Status.PENDING, author_id=actor.user_id)
+            .first()
+        )
+        if current is None:
+            raise ApiError(409, _("This post is not waiting to be published."), "not_pending")
+        if current.is_opening:
+            Thread.objects.filter(pk=current.thread_id).delete()  # its only post goes with it
+        else:
+            current.delete()
+
+
+# --- moderation (called by alongside.moderation.actions, which audit, log and notify) ---------
+
+
+def post_status_set(*, post_id: int, status: str) -> tuple[Post, str]:
+    """Move a post between visible, held and removed inside the caller's transaction, keeping
+    the thread's mirror (opening post) and reply count right. Returns the post and its status
+    before. Publishing a held post notifies as a new post would."""
+    post = Post.objects.select_for_update().select_related("thread").get(pk=post_id)
+    thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+    previous = post.status
+    if previous == status:
+        return post, previous
+    if previous in (Status.DELETED, Status.PENDING) or status not in (
+        Status.VISIBLE,
+        Status.HELD,
+        Status.REMOVED,
+    ):
+        raise ApiError(409, _("This post can't be changed this way any more."), "gone")
+    post.status = status
+    post.save(update_fields=["status"])
+    if post.is_opening:
+        thread.status = status
+        thread.save(update_fields=["status"])
+    elif previous == Status.VISIBLE:
+        Thread.objects.filter(pk=thread.pk, reply_count__gt=0).update(
+            reply_count=F("reply_count") - 1
+        )
+    elif status == Status.VISIBLE:
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+    if status == Status.VISIBLE and previous == Status.HELD:
+        _notify_post(post, thread)
+    return post, previous
+
+
+def post_warning_set(*, post_id: int, topics: Sequence[str], text: str) -> dict[str, Any]:
+    """Set (or clear) a post's content warning as a moderator; returns the one before."""
+    warning = clean_warning({"topics": list(topics), "text": text})
+    post = Post.objects.select_for_update().get(pk=post_id)
+    before = {"topics": list(filter(None, post.cw_topics.split(","))), "text": post.cw_text}
+    post.cw_topics, post.cw_text = warning.stored_topics, warning.text
+    post.cw_by_moderator = bool(warning.topics or warning.text)
+    post.save(update_fields=["cw_topics", "cw_text", "cw_by_moderator"])
+    if post.is_opening:
+        Thread.objects.filter(pk=post.thread_id).update(cw_topics=post.cw_topics)
+    return before
+
+
+def post_body_replace(*, post_id: int, body: str, editor_id: int | None, note: str) -> int:
+    """A moderator edits a post's words (the author is told why); the earlier version is
+    kept in the history. Returns the id of the kept revision."""
+    body = clean_text(body, field="body", max_length=BODY_MAX)
+    post = Post.objects.select_for_update().get(pk=post_id)
+    if post.status in (Status.DELETED, Status.PENDING):
+        raise ApiError(409, _("This post can't be changed this way any more."), "gone")
+    revision = PostRevision.objects.create(
+        post=post,
+        body=post.body,
+        cw_topics=post.cw_topics,
+        cw_text=post.cw_text,
+        edited_by_id=editor_id,
+        by_moderator=True,
+        note=note[:300],
+    )
+    post.body, post.body_html = body, _render(body)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    return int(revision.pk)
+
+
+def thread_locked_set(*, thread_id: int, locked: bool) -> bool:
+    """Lock or reopen a thread; returns whether it was locked before."""
+    thread = Thread.objects.select_for_update().get(pk=thread_id)
+    before = thread.locked
+    if before != locked:
+        thread.locked = locked
+        thread.save(update_fields=["locked"])
+    return before
+
+
+def thread_move(*, thread_id: int, community: Community) -> str:
+    """Move a thread to another community; returns the slug it was in."""
+    thread = Thread.objects.select_for_update().select_related("community").get(pk=thread_id)
+    before = thread.community.slug
+    if thread.community_id != community.pk:
+        thread.community = community
+        thread.save(update_fields=["community"])
+    return before

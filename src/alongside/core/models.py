@@ -106,3 +106,21 @@ class WorkerHeartbeat(models.Model):
     pid = models.IntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(db_index=True)
+
+
+class RateLimitWindow(models.Model):
+    """One fixed window of a rate-limit counter (the database backend, used without Redis).
+
+    ``key`` is a hash of the limit's key, so addresses and ids are not kept in clear; rows
+    live at most a window past ``expires_at`` and are purged by a periodic job.
+    """
+
+    key = models.CharField(max_length=64)
+    window_start = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_window_unique")
+        ]

@@ -143,6 +143,11 @@ def _register_builtin() -> None:
         task="alongside.core.tasks.jobs_requeue_stuck",
     )
     periodic(
+        "core.ratelimit_purge",
+        every=datetime.timedelta(minutes=10),
+        task="alongside.core.tasks.ratelimit_purge",
+    )
+    periodic(
         "core.housekeeping",
         every=datetime.timedelta(days=1),
         task="alongside.core.tasks.housekeeping",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django_tasks import task
 
-from alongside.core import jobs, realtime, scheduler
+from alongside.core import jobs, ratelimit, realtime, scheduler
 
 
 @task()
@@ -21,6 +21,12 @@ def events_purge_expired() -> int:
 def jobs_requeue_stuck() -> int:
     """Requeue jobs left RUNNING by a worker that stopped beating."""
     return jobs.requeue_stuck_tasks()
+
+
+@task()
+def ratelimit_purge() -> int:
+    """Delete rate-limit windows that ended (the database backend; Redis keys expire)."""
+    return ratelimit.purge_expired()
 
 
 @task()

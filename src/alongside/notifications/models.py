@@ -20,6 +20,11 @@ class Notification(models.Model):
         MENTION = "mention", _("Mention")
         REACTION = "reaction", _("Support reaction")
         MODERATION = "moderation", _("Moderator action")
+        #: Crisis queue: a case needs a responder (sent to crisis responders and admins only).
+        SAFETY = "safety", _("Crisis queue")
+        #: "Future self" (decision 0013): a trusted-person request or answer, a post waiting for
+        #: the trusted person's approval, or the author's post published after waiting.
+        FUTURE_SELF = "future_self", _("Posts held for your future self")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -61,6 +61,31 @@ _MODERATION_SENTENCES = {
         gettext_lazy("A moderator suspended your account, about “%(title)s”."),
         gettext_lazy("A moderator suspended your account."),
     ),
+    # moderation queue outcomes and appeals (decision 0014)
+    "approve": (
+        gettext_lazy("A moderator published your post in “%(title)s”."),
+        gettext_lazy("A moderator published your post."),
+    ),
+    "edit_with_note": (
+        gettext_lazy("A moderator edited your post in “%(title)s”."),
+        gettext_lazy("A moderator edited your post."),
+    ),
+    "move": (
+        gettext_lazy("A moderator moved your thread “%(title)s” to another community."),
+        gettext_lazy("A moderator moved your thread to another community."),
+    ),
+    "ban": (
+        gettext_lazy("An administrator closed your account, about “%(title)s”."),
+        gettext_lazy("An administrator closed your account."),
+    ),
+    "appeal_upheld": (
+        gettext_lazy("Your appeal was reviewed: the decision stays."),
+        gettext_lazy("Your appeal was reviewed: the decision stays."),
+    ),
+    "appeal_overturned": (
+        gettext_lazy("Your appeal was reviewed: the decision was reversed."),
+        gettext_lazy("Your appeal was reviewed: the decision was reversed."),
+    ),
 }
 
 
@@ -189,7 +214,80 @@ def notification_text(*, kind: str, data: dict[str, Any], count: int) -> str:
             ),
         )
         return str(with_title if title else without_title) % values
+    if kind == Notification.Kind.SAFETY:
+        if data.get("message") == "caring":
+            # To a person someone is worried about (or who asked to talk): never says who.
+            return _(
+                "Someone from our support team is thinking of you. Here is how to reach them, "
+                "and other support."
+            )
+        # Crisis-queue notices for responders: no name and no words of the person, only urgency.
+        urgent = data.get("level") == "imminent"
+        if data.get("escalated"):
+            if urgent:
+                return _("Still waiting: an urgent crisis case has not been acknowledged.")
+            return _("Still waiting: a crisis case has not been acknowledged.")
+        if urgent:
+            return _("An urgent crisis case is waiting in the queue.")
+        return _("A new crisis case is waiting in the queue.")
+    if kind == Notification.Kind.FUTURE_SELF:
+        return _future_self_text(data, values)
     return _("You have a new notification.")
+
+
+def _future_self_text(data: dict[str, Any], values: dict[str, Any]) -> str:
+    """The "future self" option (decision 0013): between a person and the one they trust,
+    and to an author whose post finished waiting. ``name`` is the other person's public name
+    (never the author of an anonymous post to anyone but the person they chose to trust)."""
+    values = {**values, "name": str(data.get("name") or "") or _("Someone")}
+    event = data.get("event")
+    title = values["title"]
+    count = values["count"]
+    if event == "request":
+        return _("%(name)s asks you to be their trusted person for posts they hold back.") % values
+    if event == "released":
+        return _("%(name)s no longer asks you to approve their posts.") % values
+    if event == "accepted":
+        return _("%(name)s agreed to be your trusted person.") % values
+    if event == "declined":
+        return (
+            _(
+                "%(name)s can't be your trusted person. Your posts still wait for the time "
+                "you chose."
+            )
+            % values
+        )
+    if event == "ended":
+        return (
+            _(
+                "%(name)s is no longer your trusted person. Your posts still wait for the time "
+                "you chose."
+            )
+            % values
+        )
+    if event == "waiting":
+        return (
+            ngettext(
+                "%(name)s has a post waiting for your approval.",
+                "%(name)s has %(count)d posts waiting for your approval.",
+                count,
+            )
+            % values
+        )
+    if event == "held":
+        if title:
+            return (
+                _("Your post in “%(title)s” finished waiting and is now with the moderators.")
+                % values
+            )
+        return _("Your post finished waiting and is now with the moderators.")
+    if event == "approved":
+        if title:
+            return _("%(name)s approved your post in “%(title)s”: it is published.") % values
+        return _("%(name)s approved your post: it is published.") % values
+    if title:
+        return _("Your post in “%(title)s” is published.") % values
+    return _("Your post is published.")
 
 
 def notification_item(notification: Notification, *, filters: Filters) -> dict[str, Any]:

@@ -137,6 +137,7 @@ def notify(
     data: dict[str, Any],
     actor_user_id: int | None = None,
     group_key: str = "",
+    urgent: bool = False,
 ) -> Notification | None:
     """Tell ``user_id`` that something concerns them; None when they are not to be told.
 
@@ -145,7 +146,8 @@ def notify(
     they carry the reason and the way to appeal) or when their account is inactive.
     ``actor_user_id`` is used for these checks only and stored nowhere: the author may be
     anonymous. ``data`` must hold only what the recipient may see. Call it inside the write
-    transaction that caused it.
+    transaction that caused it. ``urgent`` pushes through quiet hours (crisis-queue alerts to
+    responders: being on call is the choice to be disturbed).
     """
     if kind not in Notification.Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -165,11 +167,15 @@ def notify(
     if kind in NOTIFY_KINDS and (prefs.notify or {}).get(kind, True) is False:
         return None
     now = timezone.now()
-    hold_until = quiet_hours_end(
-        now=now,
-        start=prefs.quiet_hours_start,
-        end=prefs.quiet_hours_end,
-        time_zone=user.time_zone,
+    hold_until = (
+        None
+        if urgent
+        else quiet_hours_end(
+            now=now,
+            start=prefs.quiet_hours_start,
+            end=prefs.quiet_hours_end,
+            time_zone=user.time_zone,
+        )
     )
     with transaction.atomic():
         existing = _unread_in_group(user_id=user_id, group_key=group_key) if group_key else None

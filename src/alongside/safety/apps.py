@@ -7,4 +7,4 @@ class SafetyConfig(AppConfig):
     verbose_name = "Safety"
 
     def ready(self) -> None:
-        from alongside.safety import inventory  # noqa: F401
+        from alongside.safety import inventory, tasks  # noqa: F401  (registrations)

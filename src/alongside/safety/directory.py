@@ -79,6 +79,12 @@ class Hotline:
     def sms_target(self) -> str:
         return _dial(self.sms)
 
+    @property
+    def other_tels(self) -> list[tuple[str, str]]:
+        """``other_phones`` as (shown, ``tel:`` target) pairs: "(011) 5275-1135" dials as
+        digits only."""
+        return [(number, _dial(number)) for number in self.other_phones]
+
 
 @dataclass(frozen=True)
 class Directory:

@@ -1,4 +1,5 @@
-"""Crisis paths never fail closed: the help page renders even when the database is down."""
+"""Crisis paths never fail closed: the help and grounding pages render even when the database
+is down."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)
 
-CRISIS_PATHS = frozenset({"/help", "/help/"})
+CRISIS_PATHS = frozenset({"/help", "/help/", "/help/grounding/"})
 
 
 class CrisisPathMiddleware:
@@ -28,14 +29,16 @@ class CrisisPathMiddleware:
         response = self.get_response(request)
         if response.status_code != 503 or request.path not in CRISIS_PATHS:
             return response
+        from alongside.safety.help_views import grounding
         from alongside.safety.views import help_page
 
-        log.warning("help page served without session: database unavailable")
+        view = grounding if request.path == "/help/grounding/" else help_page
+        log.warning("crisis page served without session: database unavailable")
         request.user = AnonymousUser()
         if hasattr(request, "session"):
             del request.session
         try:
-            return help_page(request)
+            return view(request)
         except Exception:  # never worse than the 503 page, which links here too
             log.exception("degraded help page failed")
             return response

@@ -110,6 +110,21 @@ def _language_name(code: str) -> str:
         "hi": _("Hindi"),
         "zh": _("Mandarin Chinese"),
         "yue": _("Cantonese"),
+        "ja": _("Japanese"),
+        "ko": _("Korean"),
+        "it": _("Italian"),
+        "nl": _("Dutch"),
+        "pt": _("Portuguese"),
+        "sv": _("Swedish"),
+        "no": _("Norwegian"),
+        "da": _("Danish"),
+        "fi": _("Finnish"),
+        "pl": _("Polish"),
+        "he": _("Hebrew"),
+        "ar": _("Arabic"),
+        "ru": _("Russian"),
+        "ms": _("Malay"),
+        "fil": _("Filipino"),
     }
     return names.get(code, code)
 
@@ -120,11 +135,18 @@ def safety_plan(request: HttpRequest) -> HttpResponse:
     plan = selectors.safety_plan_get(actor=request.actor)  # type: ignore[attr-defined]
     texts = selectors.safety_plan_sections(plan)
     sections = [{"section": s, "text": texts[s.key]} for s in SECTIONS]
+    place = _emergency_for(request)
+    lang = _text_language()
     context = {
         "plan": plan,
         "sections": sections,
         "has_text": any(texts.values()),
-        "emergency_country": _emergency_for(request),
+        "emergency_country": place,
+        # The printed plan carries the local crisis lines too (step 5 of the plan).
+        "lines": [
+            _line_context(line, lang)
+            for line in (DIRECTORY.for_country(place.code, lang) if place else [])
+        ],
     }
     return render(request, "safety/safety_plan/index.html", context)
 

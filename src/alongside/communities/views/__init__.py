@@ -15,6 +15,13 @@ from alongside.communities.views.communities import (
     community_leave,
     community_list,
 )
+from alongside.communities.views.future_self import (
+    approval_list,
+    pending_post_list,
+    post_approve,
+    post_discard,
+    post_publish,
+)
 from alongside.communities.views.lists import bookmark_list, feed, search, tag_detail, tag_list
 from alongside.communities.views.posts import (
     post_delete,
@@ -33,15 +40,20 @@ from alongside.communities.views.threads import (
 )
 
 __all__ = [
+    "approval_list",
     "bookmark_list",
     "community_detail",
     "community_join",
     "community_leave",
     "community_list",
     "feed",
+    "pending_post_list",
+    "post_approve",
     "post_delete",
+    "post_discard",
     "post_edit",
     "post_history",
+    "post_publish",
     "post_react",
     "post_reveal",
     "post_warning",

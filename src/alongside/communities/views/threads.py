@@ -37,6 +37,8 @@ from alongside.core import fragments
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
 from alongside.core.http import redirect_after_post
+from alongside.moderation import services as moderation_services
+from alongside.safety.selectors import support_panel, support_session_fields
 
 SUPPORT_SESSION_KEY = "communities_support"
 
@@ -46,9 +48,12 @@ def _post_actions(post: dict[str, Any], thread: dict[str, Any]) -> dict[str, boo
     live = post["status"] in (Status.VISIBLE, Status.HELD)
     mine = bool(post["author"]["is_me"])
     moderate = bool(thread.get("can_moderate"))
+    waiting = mine and post.get("waiting") is not None  # its author's alone (decision 0013)
     actions = {
         "reply": bool(thread.get("can_reply")) and post["status"] == Status.VISIBLE,
-        "edit": mine and live,
+        "edit": mine and (live or waiting),
+        "delete": mine and live,
+        "waiting": waiting,
         "warning": moderate and live,
         "history": moderate and bool(post["edited"]),
         "remove": moderate and live and not mine,
@@ -91,14 +96,15 @@ def _decorate_posts(
 
 def _remember_support(request: HttpRequest, written: services.Written) -> None:
     """When the safety engine offers support for what someone just wrote, the next view of
-    the thread shows it, once. Only the level is kept: the panel's words live in the page."""
+    the thread shows it, once. The session keeps what the panel needs (level, subject,
+    country, whether a safety plan exists), never the text: the panel is rebuilt from that."""
     support = written.assessment.support
     if support is None:
         return
     request.session[SUPPORT_SESSION_KEY] = {
         "thread_id": written.thread.pk,
         "post_id": written.post.pk,
-        "level": str(support.get("level", "")) if isinstance(support, dict) else "",
+        **support_session_fields(support),
     }
 
 
@@ -110,7 +116,8 @@ def _take_support(request: HttpRequest, thread_id: int) -> dict[str, Any] | None
     if not isinstance(found, dict) or found.get("thread_id") != thread_id:
         return None
     del session[SUPPORT_SESSION_KEY]
-    return found
+    actor = getattr(request, "actor", None)
+    return support_panel(found, young=bool(getattr(actor, "is_teen", False)))
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,7 +148,16 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 status = status_of(exc)
             else:
                 _remember_support(request, written)
-                if written.post.status == Status.HELD:
+                if written.post.status == Status.PENDING:
+                    messages.info(
+                        request,
+                        _(
+                            "Your thread is waiting, as you chose: only you can see it for now. "
+                            "You can read it again below, publish it when the time allows, or "
+                            "discard it."
+                        ),
+                    )
+                elif written.post.status == Status.HELD:
                     messages.info(
                         request,
                         _(
@@ -184,6 +200,11 @@ def _thread_page(
         cursor=cursor,
         can_react=actor.is_authenticated,
     )
+    if actor.user_id is not None and request.method == "GET":
+        # Trust levels count threads read (once per thread a day; counters only).
+        moderation_services.reading_record(
+            user_id=actor.user_id, thread_id=thread.pk, posts_seen=len(posts)
+        )
     if reply_form is None:
         reply_form = ReplyForm(
             initial={"reply_to": parse_id(request.GET.get("reply_to"))}, auto_id="reply_%s"
@@ -245,7 +266,15 @@ def thread_reply_create(request: HttpRequest, thread_id: int) -> HttpResponse:
             status = status_of(exc)
         else:
             _remember_support(request, written)
-            if written.post.status == Status.HELD:
+            if written.post.status == Status.PENDING:
+                messages.info(
+                    request,
+                    _(
+                        "Your reply is waiting, as you chose: only you can see it for now. "
+                        "It is published when its time comes."
+                    ),
+                )
+            elif written.post.status == Status.HELD:
                 messages.info(
                     request,
                     _("Your reply is held for review: only you and the moderators can see it."),

@@ -20,11 +20,13 @@ function readSeq() {
   }
 }
 
-// The notifications page says which event it was rendered at; events up to there are on the
-// page already, so the stream resumes after the later of that and the last one seen here.
+// The notifications page (or another live page) says which event it was rendered at; events up
+// to there are on the page already, so the stream resumes after the later of that and the last
+// one seen here.
 function resumeFrom() {
   const stored = readSeq();
-  const list = document.getElementById("notification-list");
+  // Any page may say where it was rendered (the notifications list, the crisis queue).
+  const list = document.getElementById("notification-list") || document.querySelector("[data-event-seq]");
   const rendered = list ? Number.parseInt(list.dataset.eventSeq || "", 10) : Number.NaN;
   if (Number.isInteger(rendered) && rendered >= 0 && (stored === null || rendered > stored)) {
     return rendered;
@@ -215,6 +217,8 @@ function handle(event) {
   } else if (event.type === "notifications.read") {
     setBadge(data.unread_count);
   }
+  // Other modules of the page (the crisis queue) listen here instead of opening a socket.
+  document.dispatchEvent(new CustomEvent("alongside:event", { detail: event }));
 }
 
 let socket = null;
