@@ -5,6 +5,7 @@ live updates on commit, and what export and erasure do with it all."""
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -365,6 +366,27 @@ def test_outcomes_become_labels_for_evaluation() -> None:
         f"A hard week\n{IMMINENT}": "imminent",
     }
     assert alarm["id"] and real["id"]
+
+    # The operator's round trip: export the labels, then score the engine on them.
+    import io
+
+    from django.core.management import call_command
+
+    exported = io.StringIO()
+    call_command("safety", "labels", stdout=exported)
+    lines = [json.loads(line) for line in exported.getvalue().splitlines()]
+    assert sorted(r["level"] for r in lines) == ["imminent", "moderate"]
+    report = io.StringIO()
+    call_command(
+        "safety",
+        "evaluate",
+        "-",
+        "--scheme",
+        "levels",
+        stdin=io.BytesIO(exported.getvalue().encode()),
+        stdout=report,
+    )
+    assert "texts: 2" in report.getvalue()
 
 
 def test_a_closed_case_cannot_be_acknowledged_or_closed_again(make_user) -> None:

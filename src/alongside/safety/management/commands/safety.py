@@ -121,7 +121,7 @@ def result_json(record_id: Any, result: RiskResult) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "The risk engine on JSONL: scan | evaluate."
+    help = "The risk engine on JSONL: scan | evaluate | labels."
     requires_system_checks: list[str] = []  # type: ignore[assignment]
     stealth_options = ("stdin",)
 
@@ -150,6 +150,18 @@ class Command(BaseCommand):
             "--scheme", choices=("auto", *SCHEMES), default="auto", help="default: auto"
         )
         evaluate_parser.add_argument("--lang", help="language hint for every text")
+        sub.add_parser(
+            "labels",
+            help="this site's responder outcomes as JSONL {id, text, level} on stdout",
+            description=(
+                "Writes one line per resolved crisis case whose post still reads as it was "
+                "assessed, with the level the responder's outcome implies, for\n"
+                "  alongside safety labels > mine.jsonl\n"
+                "  alongside safety evaluate mine.jsonl --scheme levels\n"
+                "The file holds members' words: keep it private and delete it after use."
+            ),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         lang = options.get("lang")
@@ -158,6 +170,11 @@ class Command(BaseCommand):
         stdin: IO[Any] = options.get("stdin") or sys.stdin.buffer
         if action == "scan":
             self._scan(stdin, lang)
+        elif action == "labels":
+            from alongside.safety.selectors import labelled_texts
+
+            for item in labelled_texts():
+                self.stdout.write(_dumps(item))
         else:
             self._evaluate(options["file"], stdin, options["scheme"], lang)
 
