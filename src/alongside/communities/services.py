@@ -44,7 +44,13 @@ from alongside.core.markdown import (
     plain_text,
     render_markdown,
 )
-from alongside.moderation.services import Verdict, posting_check, rate_limit, screen
+from alongside.moderation.services import (
+    Verdict,
+    posting_check,
+    rate_limit,
+    safety_flag,
+    screen,
+)
 from alongside.notifications.services import notify
 from alongside.safety.services import Assessment, assess_and_record
 
@@ -282,6 +288,14 @@ def _screen(
     )
     if result.verdict == Verdict.BLOCK:
         raise ApiError(422, result.message or _("This can't be posted here."), "blocked", "body")
+    if assessment.case_id is not None or assessment.hold:
+        safety_flag(
+            post_id=post.pk,
+            community=community,
+            author_id=actor.user_id,
+            level=assessment.level,
+            held=assessment.hold,
+        )
     _apply_watched_words(post, result)
     return assessment, assessment.hold or result.verdict == Verdict.HOLD
 

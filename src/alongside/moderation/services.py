@@ -70,7 +70,7 @@ class ScreenResult:
 ALLOWED = ScreenResult()
 
 #: Finding kinds that concern someone's safety: their items sort above everything else.
-SAFETY_KINDS = frozenset({"method_detail", "pro_self_harm"})
+SAFETY_KINDS = frozenset({"method_detail", "pro_self_harm", "at_risk"})
 _LINK_RE = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 RECENT_TEXTS = 10
 EXCERPT_MAX = 300
@@ -335,6 +335,32 @@ def screen(
         )
     log.info("moderation screen verdict=%s surface=%s", verdict, surface)
     return ScreenResult(verdict=verdict, flags=flags, **extra)  # type: ignore[arg-type]
+
+
+def safety_flag(
+    *, post_id: int, community: str, author_id: int | None, level: str, held: bool
+) -> Item | None:
+    """What the risk engine found reaches the same queue, first: a post whose writer now has a
+    crisis case (``high``/``imminent``) and a post the engine held for method details. The
+    item carries no words and no case details — those stay with the crisis team — only that
+    the post needs care (moderators should not remove it without thinking of the writer)."""
+    findings = []
+    if held:
+        findings.append(Finding("method_detail", 5, "hold", "safety.method_detail", 0, 0, ""))
+    if level in ("high", "imminent"):
+        findings.append(
+            Finding("at_risk", 5 if level == "imminent" else 4, "flag", f"safety.{level}", 0, 0, "")
+        )
+    if not findings:
+        return None
+    return item_record(
+        target_type="post",
+        target_id=str(post_id),
+        community=community,
+        author_id=author_id,
+        findings=findings,
+        held=held,
+    )
 
 
 def _censor_with(lists: Sequence[Any]) -> Callable[[str], str]:
