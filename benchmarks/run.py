@@ -197,6 +197,12 @@ class Server:
             str(self.args.workers),
             "--no-worker",
         ]
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.args.port)) == 0:
+                # Another server answering there would be measured instead of this one.
+                raise SystemExit(
+                    f"port {self.args.port} is already in use: stop what listens there"
+                )
         self.log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
             command,
