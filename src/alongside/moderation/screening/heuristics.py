@@ -43,10 +43,30 @@ _ADDRESS = re.compile(
     r"terrace|close|crescent|cres|square|sq|highway|hwy|parkway|pkwy)\b\.?"
     r"(?:,?\s+(?:apt|apartment|flat|unit|suite)\s*#?\s*\d{1,5}[a-z]?)?"
 )
-_ADDRESS_ZH = re.compile(
-    r"[\u4e00-\u9fff]{1,12}(?:路|街|大道|巷|弄|胡同)\s?\d{1,5}\s?(?:号|號)"
+# Matched from the street suffix and number (rare), then extended back over the street name:
+# a leading ``[一-鿿]{1,12}`` tried at every character made long Chinese text 12× slower.
+_ADDRESS_ZH_TAIL = re.compile(
+    r"(?:路|街|大道|巷|弄|胡同)\s?\d{1,5}\s?(?:号|號)"
     r"(?:\s?[\u4e00-\u9fff\d]{0,10}(?:栋|幢|楼|单元|室))?"
 )
+ADDRESS_ZH_NAME_MAX = 12
+
+
+def _addresses_zh(plain: str) -> Iterator[tuple[int, int]]:
+    """Spans of Chinese street addresses: one to twelve Chinese characters of street name,
+    then 路/街/… with a house number (and perhaps building and room)."""
+    for hit in _ADDRESS_ZH_TAIL.finditer(plain):
+        start = begin = hit.start()
+        while (
+            begin > 0
+            and start - begin < ADDRESS_ZH_NAME_MAX
+            and "\u4e00" <= plain[begin - 1] <= "\u9fff"
+        ):
+            begin -= 1
+        if begin < start:
+            yield begin, hit.end()
+
+
 _IM_NUMBER_ZH = re.compile(
     r"(?:qq|扣扣)\s*(?:号|號|号码)?\s*[:：是为]?\s*(?P<n>[1-9]\d{4,10})(?!\d)"
 )
@@ -198,7 +218,7 @@ def personal_info(forms: Forms) -> Iterator[Hit]:
             yield ("pii.email", *forms.span(*hit.span()))
     for hit in itertools.islice(_ADDRESS.finditer(plain), MAX_CANDIDATES):
         yield ("pii.address", *forms.span(*hit.span()))
-    for hit in itertools.islice(_ADDRESS_ZH.finditer(plain), MAX_CANDIDATES):
-        yield ("pii.address_zh", *forms.span(*hit.span()))
+    for span in itertools.islice(_addresses_zh(plain), MAX_CANDIDATES):
+        yield ("pii.address_zh", *forms.span(*span))
     for hit in itertools.islice(_IM_NUMBER_ZH.finditer(plain), MAX_CANDIDATES):
         yield ("pii.im_number_zh", *forms.span(*hit.span()))
