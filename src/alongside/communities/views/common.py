@@ -81,6 +81,17 @@ def refusal_page(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return response
 
 
+def form_refusal(form: Any, exc: ApiError) -> int:
+    """A service refused a form's write: a missing object is a 404 page (existence hiding);
+    anything else is shown next to the field it names. Returns the page's status."""
+    from alongside.communities.forms import attach_error
+
+    if exc.status == 404:
+        raise Http404 from exc
+    attach_error(form, exc)
+    return status_of(exc)
+
+
 def status_of(exc: ApiError) -> int:
     return exc.status if 400 <= exc.status < 500 else 422
 

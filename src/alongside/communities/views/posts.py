@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,16 +15,15 @@ from alongside.communities.forms import (
     PostEditForm,
     ReasonForm,
     WarningForm,
-    attach_error,
 )
 from alongside.communities.models import Status
 from alongside.communities.views.common import (
     actor_of,
+    form_refusal,
     post_urls,
     reaction_list,
     refusal_page,
     render_page,
-    status_of,
     thread_url,
     to_login,
 )
@@ -74,10 +73,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
                     content_warning=form.content_warning() or {"topics": [], "text": ""},
                 )
             except ApiError as exc:
-                if exc.status == 404:
-                    raise Http404 from exc
-                attach_error(form, exc)
-                status = status_of(exc)
+                status = form_refusal(form, exc)
             else:
                 messages.success(request, _("Your changes are saved."))
                 return redirect_after_post(request, thread_url(post.thread_id, post.pk))
@@ -119,10 +115,7 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ApiError as exc:
-                if exc.status == 404:
-                    raise Http404 from exc
-                attach_error(form, exc)
-                status = status_of(exc)
+                status = form_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -191,10 +184,7 @@ def post_warning(request: HttpRequest, post_id: int) -> HttpResponse:
                         note=form.cleaned_data["note"],
                     )
                 except ApiError as exc:
-                    if exc.status == 404:
-                        raise Http404 from exc
-                    attach_error(form, exc)
-                    status = status_of(exc)
+                    status = form_refusal(form, exc)
                 else:
                     messages.success(request, _("The content warning is added."))
                     return redirect_after_post(request, thread_url(post.thread_id, post.pk))
@@ -251,10 +241,7 @@ def post_reveal(request: HttpRequest, post_id: int) -> HttpResponse:
                     actor=actor, post=post, place=place, reason=form.cleaned_data["reason"]
                 )
             except ApiError as exc:
-                if exc.status == 404:
-                    raise Http404 from exc
-                attach_error(form, exc)
-                status = status_of(exc)
+                status = form_refusal(form, exc)
             else:
                 context["revealed"] = revealed
                 return render_page(request, "communities/post_reveal/result.html", context)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,19 +17,18 @@ from alongside.communities.forms import (
     ReasonForm,
     ReplyForm,
     ThreadForm,
-    attach_error,
 )
 from alongside.communities.models import Community, Status
 from alongside.communities.views.common import (
     actor_of,
     cursor_of,
+    form_refusal,
     next_url,
     parse_id,
     post_urls,
     reaction_list,
     refusal_page,
     render_page,
-    status_of,
     thread_url,
     to_login,
 )
@@ -142,10 +141,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                     tags=form.tag_list(),
                 )
             except ApiError as exc:
-                if exc.status == 404:
-                    raise Http404 from exc
-                attach_error(form, exc)
-                status = status_of(exc)
+                status = form_refusal(form, exc)
             else:
                 _remember_support(request, written)
                 if written.post.status == Status.PENDING:
@@ -260,10 +256,7 @@ def thread_reply_create(request: HttpRequest, thread_id: int) -> HttpResponse:
                 reply_to=form.cleaned_data["reply_to"],
             )
         except ApiError as exc:
-            if exc.status == 404:
-                raise Http404 from exc
-            attach_error(form, exc)
-            status = status_of(exc)
+            status = form_refusal(form, exc)
         else:
             _remember_support(request, written)
             if written.post.status == Status.PENDING:
@@ -311,10 +304,7 @@ def thread_lock(request: HttpRequest, thread_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ApiError as exc:
-                if exc.status == 404:
-                    raise Http404 from exc
-                attach_error(form, exc)
-                status = status_of(exc)
+                status = form_refusal(form, exc)
             else:
                 messages.success(
                     request,
