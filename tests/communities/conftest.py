@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.conftest import auth
+from tests.conftest import auth, grant_trust
 
 
 @pytest.fixture
@@ -60,13 +60,8 @@ class Api:
         return response.json()
 
     def trusted(self, level: int = 2) -> Api:
-        """Give this member an earned trust level: tests that write many posts in a second
-        would otherwise (rightly) look like a flood from a new account and be held."""
-        from alongside.moderation.models import TrustStats
-
-        TrustStats.objects.update_or_create(
-            user_id=self.member["user_id"], defaults={"level": level}
-        )
+        """Give this member an earned trust level (tests/conftest.py ``grant_trust``)."""
+        grant_trust(self.member["user_id"], level)
         return self
 
     def reply(self, thread_id: int, **body: Any) -> dict[str, Any]:

@@ -266,12 +266,12 @@ def test_two_workers_releasing_at_once_publish_each_post_once(
     from alongside.communities.access import place_for
 
     community = make_community("anxiety")
-    from alongside.moderation.models import TrustStats
+    from tests.conftest import grant_trust
 
     author, other = make_user(), make_user()
     # 150 posts in a second would (rightly) be held as a flood from new accounts.
     for person in (author, other):
-        TrustStats.objects.create(user=person, level=2)
+        grant_trust(person.pk, 2)
     other_actor = actor_for_user(other)
     threads = [
         services.thread_create(

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from alongside.communities.models import Post, Reaction, Thread
 from alongside.core.models import AuditEntry
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, grant_trust
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,8 @@ class Person:
         return self.client.get(path, params)
 
     def trusted(self, level: int = 2) -> Person:
-        """An earned trust level: writing dozens of posts in a second would otherwise (rightly)
-        look like a flood from a new account and be held for review."""
-        from alongside.moderation.models import TrustStats
-
-        TrustStats.objects.update_or_create(user_id=self.user_id, defaults={"level": level})
+        """An earned trust level (tests/conftest.py ``grant_trust``)."""
+        grant_trust(self.user_id, level)
         return self
 
     def html(self, path: str, **params: Any) -> str:

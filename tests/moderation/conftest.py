@@ -9,6 +9,7 @@ import pytest
 
 from tests.communities import conftest as communities_fixtures
 from tests.communities.conftest import Api
+from tests.conftest import grant_trust
 
 # The communities fixtures, shared: a community made through services, members by signup.
 api = communities_fixtures.api
@@ -35,7 +36,5 @@ def moderator(api: Callable[..., Api]) -> Callable[..., Api]:
 
 def trusted(person: Api, level: int = 1) -> Api:
     """Give a member an earned trust level (so a plain post is not held as from a new account)."""
-    from alongside.moderation.models import TrustStats
-
-    TrustStats.objects.update_or_create(user_id=person.member["user_id"], defaults={"level": level})
+    grant_trust(person.member["user_id"], level)
     return person
