@@ -76,3 +76,23 @@ def test_watchlist_is_fast_on_adversarial_input() -> None:
     for name, text in ADVERSARIAL.items():
         elapsed = _best_of(lambda text=text: watch.match(text), runs=1)
         assert elapsed < 0.5, f"watch words on {name}: {elapsed * 1000:.1f} ms"
+
+
+def test_a_leading_word_boundary_checked_outside_the_regex_keeps_its_meaning() -> None:
+    from alongside.moderation.screening.rules import _pattern
+
+    pattern = _pattern(r"\b(?P<hit>kys)\b", "test")
+    assert pattern.boundary and not pattern.regex.pattern.startswith("\\b")
+    text = "skys kys_ kys. xkys kys"
+    expected = [m.start() for m in __import__("re").finditer(r"\bkys\b", text)]
+    assert [m.start() for m in pattern.finditer(text)] == expected == [10, 20]
+
+
+def test_a_pattern_that_needs_a_literal_only_runs_when_the_text_has_it() -> None:
+    from alongside.moderation.screening.rules import _pattern
+
+    pattern = _pattern({"re": r"(?:^|\s)(?P<hit>a+)", "needs": ["aa"]}, "test")
+    assert list(pattern.finditer("a a a")) == []
+    assert [m.group("hit") for m in pattern.finditer("a aa")] == ["a", "aa"]
+    with pytest.raises(ValueError, match="folded"):
+        _pattern({"re": "x", "needs": ["Upper"]}, "test")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -62,13 +62,67 @@ CONTEXTS = ("quoted", "reported", "negated", "recovery")
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """One compiled pattern, shaped for speed on long texts.
+
+    A leading ``\\b`` is checked here rather than by ``re``: a pattern that starts with a
+    literal or a character set lets ``re`` skip ahead to candidate positions, one that starts
+    with ``\\b`` makes it try a match at every position (five to ten times slower on 100 kB).
+    ``needs`` lists literals of which every match contains one; plain ``in`` tests spare the
+    regex pass over texts that cannot match.
+    """
+
+    regex: re.Pattern[str]
+    boundary: bool
+    needs: tuple[str, ...]
+
+    def finditer(self, subject: str) -> Iterator[re.Match[str]]:
+        if self.needs and not any(literal in subject for literal in self.needs):
+            return
+        position, length = 0, len(subject)
+        while position <= length:
+            hit = self.regex.search(subject, position)
+            if hit is None:
+                return
+            start = hit.start()
+            if self.boundary and not _at_boundary(subject, start):
+                position = start + 1
+                continue
+            yield hit
+            position = hit.end() if hit.end() > start else start + 1
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _at_boundary(subject: str, index: int) -> bool:
+    before = index > 0 and _is_word(subject[index - 1])
+    after = index < len(subject) and _is_word(subject[index])
+    return before != after
+
+
+def _pattern(entry: str | Mapping[str, Any], rule_id: str) -> Pattern:
+    needs: tuple[str, ...] = ()
+    if isinstance(entry, str):
+        source = entry
+    else:
+        source, needs = str(entry["re"]), tuple(str(n) for n in entry["needs"])
+    boundary = source.startswith("\\b")
+    regex = re.compile(source[2:] if boundary else source, re.MULTILINE)
+    if any(not literal or literal != literal.lower() for literal in needs):
+        raise ValueError(f"rule {rule_id}: needs are non-empty folded (lower case) literals")
+    return Pattern(regex, boundary, needs)
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     kind: str
     severity: int
     action: str
     form: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Pattern, ...]
     context: frozenset[str]
     message: str
 
@@ -133,7 +187,7 @@ def _compile(entry: Mapping[str, Any], kinds: Sequence[str], actions: Sequence[s
     message = str(entry.get("message", "default" if action == "block" else ""))
     if message and message not in MESSAGES:
         raise ValueError(f"rule {rule_id}: unknown message {message!r}")
-    patterns = tuple(re.compile(p, re.MULTILINE) for p in entry["patterns"])
+    patterns = tuple(_pattern(p, rule_id) for p in entry["patterns"])
     return Rule(rule_id, kind, severity, action, form, patterns, context, message)
 
 
@@ -186,7 +240,7 @@ def match_lexicon(forms: Forms, *, kinds: frozenset[str] | None = None) -> list[
             for hit in pattern.finditer(subject):
                 if kept >= MAX_MATCHES_PER_RULE:
                     break
-                start, end = hit.span("hit") if "hit" in pattern.groupindex else hit.span()
+                start, end = hit.span("hit") if "hit" in pattern.regex.groupindex else hit.span()
                 if start < 0 or end <= start or cancelled(rule, forms.plain, start, end):
                     continue
                 o_start, o_end = forms.span(start, end)

@@ -82,10 +82,15 @@ def forms(text: str) -> Forms:
         plain = text.lower().replace("\r", "\n").replace("`", "'")
         return Forms(text, plain, plain.translate(_LEET), None)
     table = {ord(c): _fold(c) for c in set(text)}
-    plain = text.translate(table)
+    changed = {code: folded for code, folded in table.items() if folded != chr(code)}
+    plain = text.translate(changed) if changed else text
     if len(plain) == len(text) and all(len(v) == 1 for v in table.values()):
         return Forms(text, plain, plain.translate(_LEET), None)
     lengths = {c: len(table[ord(c)]) for c in set(text)}
-    counts = map(lengths.__getitem__, text)
-    index = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(text)), counts)))
+    if max(lengths.values()) <= 1:  # characters only dropped (zero-width, marks): C-speed
+        kept = {c for c, length in lengths.items() if length}
+        index = list(itertools.compress(range(len(text)), map(kept.__contains__, text)))
+    else:
+        counts = map(lengths.__getitem__, text)
+        index = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(text)), counts)))
     return Forms(text, plain, plain.translate(_LEET), index)
