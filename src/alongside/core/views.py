@@ -7,7 +7,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from alongside.core.jobs import STALE_AFTER
+from alongside.core.models import WorkerHeartbeat
 
 
 @never_cache
@@ -51,17 +55,34 @@ def _redis_ready() -> tuple[bool, str]:
     return True, "ok"
 
 
+def _live_workers() -> int:
+    """Job workers whose heartbeat is fresh, on any machine."""
+    try:
+        cutoff = timezone.now() - STALE_AFTER
+        return WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).count()
+    except Exception:
+        return 0
+
+
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready for traffic: database reachable with migrations applied, Redis when configured."""
+    """Ready for traffic: the database reachable with migrations applied.
+
+    Redis is an accelerator (decision 0007): without it every page and the API still work, so
+    an unreachable Redis makes the process "degraded" (200, for monitoring to alert on), never
+    unready — a load balancer must not take every node out because Redis went away. So does
+    having no live job worker anywhere: pages work, but escalation timers, exports and
+    erasures wait, which an operator must hear about.
+    """
     db_ok, db_state = _database_ready()
     redis_ok, redis_state = _redis_ready()
-    ok = db_ok and redis_ok
+    workers = _live_workers() if db_ok else 0
+    status = "unavailable" if not db_ok else "ok" if redis_ok and workers else "degraded"
     response = JsonResponse(
-        {"status": "ok" if ok else "unavailable", "database": db_state, "redis": redis_state},
-        status=200 if ok else 503,
+        {"status": status, "database": db_state, "redis": redis_state, "workers": workers},
+        status=200 if db_ok else 503,
     )
-    if not ok:
+    if not db_ok:
         response["Retry-After"] = "5"
     return response
 
