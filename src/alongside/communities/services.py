@@ -13,12 +13,19 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alongside.accounts.selectors import HoldPlan, blockers_of, hold_plan, user_ids_by_username
-from alongside.communities.access import Place, can_reveal
+from alongside.accounts.selectors import (
+    HoldPlan,
+    actor_for_user,
+    blockers_of,
+    hold_plan,
+    user_ids_by_username,
+)
+from alongside.communities.access import Place, can_reveal, get_thread_for
 from alongside.communities.models import (
     Bookmark,
     Community,
@@ -360,20 +367,33 @@ def _notify_post(post: Post, thread: Thread) -> None:
         if (post.cw_topics or post.cw_text)
         else None,
     }
-    notified: set[int] = set()
+    replied: list[int] = []
     if not post.is_opening:
-        recipients = [thread.author_id]
-        if post.reply_to is not None:
-            recipients.append(post.reply_to.author_id)
-        for user_id in recipients:
-            if user_id and user_id not in notified:
+        addressees = [thread.author_id, post.reply_to.author_id if post.reply_to else None]
+        replied = [user_id for user_id in addressees if user_id]
+    mentioned = list(user_ids_by_username(extract_mentions(post.body)).values())
+    readers = _readers(thread, set(replied + mentioned))
+    notified: set[int] = set()
+    for kind, user_ids in (("reply", replied), ("mention", mentioned)):
+        for user_id in user_ids:
+            if user_id in readers and user_id not in notified:
                 notified.add(user_id)
-                notify(user_id=user_id, kind="reply", data=data, actor_user_id=post.author_id)
-    mentioned = user_ids_by_username(extract_mentions(post.body))
-    for user_id in mentioned.values():
-        if user_id not in notified:
-            notified.add(user_id)
-            notify(user_id=user_id, kind="mention", data=data, actor_user_id=post.author_id)
+                notify(user_id=user_id, kind=kind, data=data, actor_user_id=post.author_id)
+
+
+def _readers(thread: Thread, user_ids: set[int]) -> set[int]:
+    """Of ``user_ids``, the people who may read ``thread``: a reply or a mention must not
+    show a stranger the title and words of a thread in a community they cannot read."""
+    from alongside.accounts.models import User
+
+    readers: set[int] = set()
+    for user in User.objects.filter(pk__in=user_ids, is_active=True):
+        try:
+            get_thread_for(actor_for_user(user), thread.pk)
+        except Http404:
+            continue
+        readers.add(user.pk)
+    return readers
 
 
 # --- future self (decision 0013) -------------------------------------------------------------

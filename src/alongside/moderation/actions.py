@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db import transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -241,16 +243,31 @@ class Move(Command):
 
     def execute(self, ctx: Context) -> dict[str, Any]:
         assert ctx.thread is not None
-        before = community_services.thread_move(
-            thread_id=ctx.thread.pk, community=ctx.result.pop("target")
-        )
+        target = ctx.result.pop("target")
+        before = community_services.thread_move(thread_id=ctx.thread.pk, community=target)
+        _items_follow(ctx.thread.pk, target.slug)
         return {"thread_id": ctx.thread.pk, "before": before}
 
     def reverse(self, action: ModAction) -> None:
         community = Community.objects.filter(slug=action.data["before"]).first()
         if community is None:
             raise ApiError(409, _("The earlier community no longer exists."), "not_reversible")
-        community_services.thread_move(thread_id=int(action.data["thread_id"]), community=community)
+        thread_id = int(action.data["thread_id"])
+        community_services.thread_move(thread_id=thread_id, community=community)
+        _items_follow(thread_id, community.slug)
+
+
+def _items_follow(thread_id: int, community: str) -> None:
+    """Queue items about a moved thread's posts go with it: they belong to the moderators of
+    the community the posts are in now, not to those of the one they left."""
+    post_ids = (
+        Post.objects.filter(thread_id=thread_id)
+        .annotate(as_text=Cast("pk", output_field=CharField()))
+        .values("as_text")
+    )
+    Item.objects.filter(target_type=Item.TargetType.POST, target_id__in=post_ids).update(
+        community=community
+    )
 
 
 class SlowModeSet(Command):
