@@ -185,8 +185,14 @@ class Server:
         self.pgid: int | None = None
         self.base_url = f"http://127.0.0.1:{args.port}"
 
-    def start(self) -> None:
-        command = [
+    #: what is started, where, and the path that answers 200 once it serves (a subclass may
+    #: serve another application the same way: benchmarks/peers/run.py)
+    label = "alongside serve"
+    health_path = "/healthz"
+    cwd = ROOT
+
+    def command(self) -> list[str]:
+        return [
             str(BIN / "alongside"),
             "serve",
             "--host",
@@ -197,6 +203,9 @@ class Server:
             str(self.args.workers),
             "--no-worker",
         ]
+
+    def start(self) -> None:
+        command = self.command()
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", self.args.port)) == 0:
                 # Another server answering there would be measured instead of this one.
@@ -207,7 +216,7 @@ class Server:
         self.process = subprocess.Popen(
             command,
             env=self.env,
-            cwd=ROOT,
+            cwd=self.cwd,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -217,18 +226,18 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(
-                    f"alongside serve exited ({self.process.returncode}); see {self.log_path}:\n"
+                    f"{self.label} exited ({self.process.returncode}); see {self.log_path}:\n"
                     + self.log_path.read_text()[-2000:]
                 )
             try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as r:
+                with urllib.request.urlopen(self.base_url + self.health_path, timeout=2) as r:
                     if r.status == 200:
                         return
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.3)
         self.stop()
-        raise SystemExit(f"alongside serve did not become healthy in 60 s; see {self.log_path}")
+        raise SystemExit(f"{self.label} did not become healthy in 60 s; see {self.log_path}")
 
     def wait_idle(self, timeout: float = 120) -> float:
         """Wait until requests left queued by the last load run are served: wrk stops with up
