@@ -51,6 +51,8 @@ def test_the_version_names_the_rule_files() -> None:
         ({"id": "zh.ideation.kill_self"}, "ids look like"),
         ({"keys": []}, "keys"),
         ({"keys": ["Kill"]}, "keys"),
+        ({"also": []}, "also"),
+        ({"also": ["Kill"]}, "also"),
         ({"weight": 9}, "weight"),
         ({"subject": "everyone"}, "subject"),
         ({"colour": "red"}, "unknown field"),

@@ -3,12 +3,20 @@
 How a level comes about (each step is visible in the result):
 
 1. The text is normalised (``normalise.py``) and each rule set whose script is present runs.
-2. A rule runs only when one of its keys is in the text, and only around the keys, inside
-   their sentence; its matches become *hits*.
-3. Each hit is read in its sentence: an overlapping idiom, a negation that reaches it,
+2. A rule runs only when one of its keys is in the text (and, when it names them, one of
+   its second words: ``also``), and only around the keys, inside their sentence; its
+   matches become *hits*. Every key is found by one scan (a trie-shaped pattern), and
+   English patterns are scanned in their *led* form (``rules.lead_pattern``): the same
+   matches, found faster.
+3. Each hit is read in its sentence: an overlapping idiom, a negation that reaches it
+   (also across "or"/"nor": "not suicidal or self-harming"),
    fiction or generic reported speech ("people say…"), second person ("you") or a generic
    subject ("people who…") discount it (it goes to ``discounted`` with the reason).
-   Whose words they are (self / other) comes from the nearest subject in the clause.
+   Whose words they are (self / other) comes from the nearest subject in the clause (a
+   third-person verb after "I"/"me" — "the kid next to me is…" — makes it another's; words
+   that only describe the reader's experience — "…all the time sounds exhausting" — are
+   second person). A distress phrase (``low``) is not read for time or hypotheticals,
+   which could only cap levels above it.
    Hypotheticals ("what if…") cap it at ``moderate``; past tense ("when I was 15",
    "years ago") caps it at ``moderate``, and at ``low`` when the text speaks of recovery
    ("500 days clean"); attempts are ``high`` unless told as distant past.
@@ -19,22 +27,26 @@ How a level comes about (each step is visible in the result):
 5. Distress words and phrases add weights (less for someone else's distress, a text where
    nobody speaks for themselves, or a story of recovery; words of relief subtract); at the
    threshold they make ``low``.
-6. The level is the highest hit's; the subject is that hit's (self first on ties); the
+6. Two different warning signs of the writer's own (hopelessness, perceived burden,
+   isolation) together make ``high``.
+7. The level is the highest hit's; the subject is that hit's (self first on ties); the
    score sits inside the level's band.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from alongside.safety.detection import language
 from alongside.safety.detection.normalise import Normalised, normalise
+from alongside.safety.detection.normalise import words as text_words
 from alongside.safety.detection.result import (
     CATEGORIES,
     LEVELS,
@@ -53,16 +65,18 @@ from alongside.safety.detection.rules import (
 logger = logging.getLogger(__name__)
 
 SURFACES = ("post", "reply", "chat", "journal", "companion", "draft")
-_WORD = re.compile(r"[a-z0-9]+")
 _MAX_HITS_PER_RULE = 20
 _MAX_HITS_PER_TEXT = 200
 #: No rule's match is longer than this (patterns are bounded); used to find containers.
 _LONGEST_MATCH = 400
 _MAX_KEY_POSITIONS = 64
+#: Key occurrences read by the one scan per text; past them (a text made of keys), the rest
+#: is searched key by key (``_tail_keys``).
+_MAX_KEY_MATCHES = 2_500
 _MAX_STRING_KEY_HITS = 300
 _LEXICON_SUBJECT_WINDOW = 50
 _QUOTE_MARKS = ('"', "「", "」")
-_SENTENCE_MARKS = (".", "!", "?", "\n", "。", "！", "？")
+_SENTENCE_MARK = re.compile(r"[.!?\n。！？]")
 _NOT_SELF_FACTOR = 0.4
 _RECOVERY_FACTOR = 0.7
 #: Past this much distress weight the level is low whatever relief or damping follows.
@@ -91,7 +105,7 @@ def _cap(level: str, ceiling: str) -> str:
     return level if _RANK[level] <= _RANK[ceiling] else ceiling
 
 
-@dataclass
+@dataclass(slots=True)
 class _Hit:
     start: int
     end: int
@@ -114,30 +128,75 @@ class _Hit:
 # --- context ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Sentence:
     start: int
     clause_start: int
     end: int
 
 
-def _sentence(ctx: Context, text: str, start: int, end: int) -> _Sentence:
+def _sentence(
+    ctx: Context, text: str, start: int, end: int, windows: _Windows | None = None
+) -> _Sentence:
+    """The sentence and clause around a match; ``windows`` carries the text's sentence
+    boundaries when they were already found (one scan per text instead of one per match)."""
     low = max(0, start - _SENTENCE_WINDOW)
-    sentence_start = low
-    for boundary in ctx.sentence_boundary.finditer(text, low, start):
-        sentence_start = boundary.end()
+    high = min(len(text), end + _SENTENCE_WINDOW)
+    if windows is None:
+        sentence_start = low
+        for boundary in ctx.sentence_boundary.finditer(text, low, start):
+            sentence_start = boundary.end()
+        after = ctx.sentence_boundary.search(text, end, high)
+        sentence_end = after.start() if after else high
+    else:
+        starts, ends = windows.bounds, windows.ends
+        at = bisect.bisect_left(starts, start)  # boundaries never overlap a match
+        sentence_start = max(low, ends[at - 1]) if at else low
+        at = bisect.bisect_left(starts, end)
+        sentence_end = starts[at] if at < len(starts) and starts[at] < high else high
     clause_start = sentence_start
     for boundary in ctx.clause_boundary.finditer(text, sentence_start, start):
         clause_start = boundary.end()
-    after = ctx.sentence_boundary.search(text, end, end + _SENTENCE_WINDOW)
-    sentence_end = after.start() if after else min(len(text), end + _SENTENCE_WINDOW)
     return _Sentence(sentence_start, clause_start, sentence_end)
 
 
-def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+def _search(
+    pattern: re.Pattern[str], lead: re.Pattern[str] | None, text: str, start: int, end: int
+) -> re.Match[str] | None:
+    """``pattern.search(text, start, end)``, found through its ``lead`` form when it has one
+    (``rules.lead_pattern``: the same match, scanned for at C speed)."""
+    if lead is None:
+        return pattern.search(text, start, end)
+    if start == 0:
+        first = pattern.match(text, 0, end)
+        if first is not None:
+            return first
+        start = 1
+    candidate = lead.search(text, start - 1, end)
+    return None if candidate is None else pattern.match(text, candidate.start() + 1, end)
+
+
+def _last(
+    pattern: re.Pattern[str],
+    text: str,
+    start: int,
+    end: int,
+    lead: re.Pattern[str] | None = None,
+) -> re.Match[str] | None:
+    """The last of ``pattern``'s matches in ``text[start:end]`` (as ``finditer`` finds them)."""
     found = None
-    for found in pattern.finditer(text, start, end):  # noqa: B007 - the last one is wanted
+    if lead is None:
+        for found in pattern.finditer(text, start, end):  # noqa: B007 - the last is wanted
+            pass
+        return found
+    if start == 0:
+        found = pattern.match(text, 0, end)
+        start = found.end() if found is not None else 1
+    candidate = None
+    for candidate in lead.finditer(text, start - 1, end):  # noqa: B007 - the last is wanted
         pass
+    if candidate is not None:
+        found = pattern.match(text, candidate.start() + 1, end)
     return found
 
 
@@ -159,32 +218,58 @@ def _subject(ctx: Context, text: str, match: re.Match[str], rule: Rule, where: _
                     return subject
     if rule.subject != "context":
         return rule.subject
-    marker = _last(ctx.subject, text, where.clause_start, match.start())
+    leads = ctx.leads
+    subject_lead = leads.get("subject")
+    marker = _last(ctx.subject, text, where.clause_start, match.start(), subject_lead)
     if marker is None:
-        marker = _last(ctx.subject, text, where.start, where.clause_start)
-        if ctx.third_person_verb.match(text, match.start()) or ctx.third_person_before.search(
-            text, where.clause_start, match.start()
+        marker = _last(ctx.subject, text, where.start, where.clause_start, subject_lead)
+        if ctx.third_person_verb.match(text, match.start()) or _search(
+            ctx.third_person_before,
+            leads.get("third_person_before"),
+            text,
+            where.clause_start,
+            match.start(),
         ):
             # "…and wants to die": someone else, or people in general
             return "generic" if marker is not None and marker.lastgroup == "generic" else "other"
+        if marker is None and ctx.addressed_after.match(text, match.end()):
+            # "Thinking about suicide all the time sounds exhausting": the reader's experience
+            return "second"
+    elif marker.lastgroup == "self" and _search(
+        ctx.third_person_before, leads.get("third_person_before"), text, marker.end(), match.start()
+    ):
+        # "my friend (who I love) is suicidal": "I is" cannot be, so the words are another's
+        return "other"
     return marker.lastgroup or "" if marker is not None else ""
 
 
 def _weigh(
-    pack: LanguageRules, text: str, match: re.Match[str], rule: Rule, recovery: bool
+    pack: LanguageRules,
+    text: str,
+    match: re.Match[str],
+    rule: Rule,
+    recovery: bool,
+    *,
+    windows: _Windows | None = None,
 ) -> _Hit:
     ctx = pack.context
+    leads = ctx.leads
     start, end = match.span()
     hit = _Hit(start, end, rule.id, rule.category, rule.level, rule=rule, weight=rule.weight)
-    where = _sentence(ctx, text, start, end)
+    where = _sentence(ctx, text, start, end, windows)
     if (
         rule.negatable
-        and ctx.negated_before.search(text, where.clause_start, start)
+        and _search(
+            ctx.negated_before, leads.get("negated_before"), text, where.clause_start, start
+        )
         and not ctx.negation_released_after.match(text, end)
     ):
         hit.discount = "negated"
         return hit
-    if ctx.fiction.search(text, where.start, start) or ctx.fiction.search(text, end, where.end):
+    fiction = leads.get("fiction")
+    if _search(ctx.fiction, fiction, text, where.start, start) or _search(
+        ctx.fiction, fiction, text, end, where.end
+    ):
         hit.discount = "fiction"
         return hit
     subject = _subject(ctx, text, match, rule, where)
@@ -197,7 +282,9 @@ def _weigh(
             return hit
         if speaker.lastgroup == "other":
             subject = "other"
-    if ctx.reported.search(text, where.start, start) and subject in {"", "generic", "second"}:
+    if subject in {"", "generic", "second"} and _search(
+        ctx.reported, leads.get("reported"), text, where.start, start
+    ):
         hit.discount = "reported"
         return hit
     if subject == "second":
@@ -221,16 +308,20 @@ def _weigh(
         hit.modifiers.append("no_subject")
         hit.weight = min(rule.weight, 0.5)
     hit.subject = subject
+    if hit.level == "low" and not rule.role and not rule.requires:
+        return hit  # a distress phrase: hypotheticals and time only ever cap levels above low
 
-    if ctx.hypothetical.search(text, where.start, start):
+    if _search(ctx.hypothetical, leads.get("hypothetical"), text, where.start, start):
         hit.level = _cap(hit.level, "moderate")
         hit.modifiers.append("hypothetical")
+    recent_lead = leads.get("recent")
     recent = bool(
-        ctx.recent.search(text, where.start, start) or ctx.recent.search(text, end, where.end)
+        _search(ctx.recent, recent_lead, text, where.start, start)
+        or _search(ctx.recent, recent_lead, text, end, where.end)
     )
     distant = bool(
-        ctx.past_before.search(text, where.start, start)
-        or ctx.past_after.search(text, end, where.end)
+        _search(ctx.past_before, leads.get("past_before"), text, where.start, start)
+        or _search(ctx.past_after, leads.get("past_after"), text, end, where.end)
     )
     if recent:
         hit.modifiers.append("recent")
@@ -248,58 +339,60 @@ def _weigh(
 # --- matching -------------------------------------------------------------------------------
 
 
-def _spots(finder: re.Pattern[str], text: str) -> list[int]:
-    """Starts of a literal-first finder's matches that begin a word (bounded)."""
-    spots = []
-    for match in finder.finditer(text):
-        start = match.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] == "'"):
-            continue  # inside a longer word
-        spots.append(start)
-        if len(spots) >= _MAX_KEY_POSITIONS:
-            break
-    return spots
-
-
-def _key_positions(
-    pack: LanguageRules, text: str, words: tuple[str, ...] | None = None
-) -> dict[str, list[int]]:
+def _key_positions(pack: LanguageRules, text: str) -> dict[str, list[int]]:
     """Where each key of the rule set occurs (up to a bound per key).
 
-    English: the words of the text, then a literal-first search for each key word present
-    and for each phrase key whose words stand next to each other; Chinese: one search for
-    any key.
+    English: one scan for every key at once (``LanguageRules.key_lead``, a trie-shaped
+    pattern led by the character before a word); a phrase found also places the keys it
+    starts with, and the scan goes on from its second word, so keys inside it are seen too.
+    Chinese: one search for any key.
     """
     found: dict[str, list[int]] = {}
     if pack.lang == "en":
-        sequence = words if words is not None else _WORD.findall(text)
-        present = set(sequence)
-        for word in present & pack.indexed_words:
-            spots = _spots(pack.word_finders[word], text)
-            if spots:
-                found[word] = spots
-        pairs: set[tuple[str, str]] | None = None
-        for first in present & pack.phrase_keys_by_word.keys():
-            if pairs is None:
-                pairs = set(itertools.pairwise(sequence))
-            for phrase, bigrams, regex in pack.phrase_keys_by_word[first]:
-                if bigrams <= pairs:  # its words occur next to each other somewhere
-                    spots = _spots(regex, text)
-                    if spots:
-                        found[phrase] = spots
-        return found
+        prefixes = pack.key_prefixes
+        lead = pack.key_lead
+        first = pack.key_regex.match(text)  # a key opening the text has no character before
+        matches: Iterator[re.Match[str]] = itertools.chain(
+            (first,) if first else (), lead.finditer(text)
+        )
+        budget = _MAX_KEY_MATCHES
+        while True:
+            resume = -1
+            for match in matches:
+                words = match.group(1)
+                start = match.start(1)
+                key = words if words in prefixes else " ".join(words.split())
+                for each in prefixes[key]:
+                    spots = found.get(each)
+                    if spots is None:
+                        found[each] = [start]
+                    elif len(spots) < _MAX_KEY_POSITIONS:
+                        spots.append(start)
+                budget -= 1
+                space = key.find(" ")
+                if space > 0 or budget <= 0:
+                    # a phrase: its second word may start another key; or the budget is
+                    # spent (a text made of keys), and the rest is searched key by key
+                    resume = start + space if space > 0 else match.end()
+                    break
+            if resume < 0:
+                return found
+            if budget <= 0:
+                _tail_keys(pack, text, resume, found)
+                return found
+            matches = lead.finditer(text, resume)
     # Chinese: one search for any key (longest first), restarted one character on so that
     # overlapping keys are all seen; a key found also reveals the keys that prefix it.
     position = 0
     for _ in range(_MAX_STRING_KEY_HITS):
-        match = pack.string_key_regex.search(text, position)
-        if match is None:
+        hit = pack.string_key_regex.search(text, position)
+        if hit is None:
             return found
-        for key in pack.string_key_prefixes[match.group()]:
+        for key in pack.string_key_prefixes[hit.group()]:
             spots = found.setdefault(key, [])
             if len(spots) < _MAX_KEY_POSITIONS:
-                spots.append(match.start())
-        position = match.start() + 1
+                spots.append(hit.start())
+        position = hit.start() + 1
     rest = set(text[position:])
     for key in pack.string_keys:  # a text full of keys: look for the rest one by one
         if key not in found and key[0] in rest:
@@ -309,37 +402,130 @@ def _key_positions(
     return found
 
 
-def _windows(
-    positions: Iterable[int], size: int, bounds: Sequence[int] = ()
-) -> list[tuple[int, int]]:
-    """Merged windows around key positions: ``W`` characters either side, kept inside the
-    key's sentence (``bounds`` are the sentence boundaries: no rule matches across one)."""
-    windows: list[tuple[int, int]] = []
-    for position in sorted(positions):
-        low, high = max(0, position - _WINDOW), min(size, position + _WINDOW)
+@functools.lru_cache(maxsize=4096)
+def _finder(key: str) -> re.Pattern[str]:
+    """A literal-first search for one key (a space matches any whitespace run)."""
+    return re.compile(r"\s+".join(map(re.escape, key.split())) + r"(?![a-z0-9])")
+
+
+def _tail_keys(pack: LanguageRules, text: str, start: int, found: dict[str, list[int]]) -> None:
+    """The rest of a text whose key budget is spent: every key that occurs there is still
+    placed (up to its bound), one literal search per distinct key, so no risk word is lost
+    however long the text; the cost is bounded by the number of distinct keys."""
+    tail = text_words(text[start:])
+    present = set(tail)
+    candidates = [key for key in pack.key_prefixes if " " not in key and key in present]
+    pairs = set(zip(tail, tail[1:], strict=False))  # noqa: RUF007 - zip runs at C speed
+    candidates += [
+        key for key in pack.key_prefixes if " " in key and tuple(key.split()[:2]) in pairs
+    ]
+    for key in candidates:
+        spots = found.setdefault(key, [])
+        for match in _finder(key).finditer(text, start):
+            if len(spots) >= _MAX_KEY_POSITIONS:
+                break
+            begin = match.start()
+            if not (begin and text[begin - 1].isalnum()) and begin not in spots:
+                spots.append(begin)
+        if not spots:
+            del found[key]
+
+
+class _Windows:
+    """Windows around key positions for one text: ``_WINDOW`` characters either side of a key,
+    kept inside the key's sentence (``bounds`` are the sentence boundaries), merged. Each
+    position's window is worked out once per text, however many rules share the key."""
+
+    def __init__(self, size: int, runs: Sequence[tuple[int, int]]) -> None:
+        self.size = size
+        #: Where each run of sentence-ending marks starts and ends.
+        self.bounds = [start for start, _ in runs]
+        self.ends = [end for _, end in runs]
+        self.spans: dict[int, tuple[int, int]] = {}
+        #: Rules that share their keys share their windows.
+        self.merged: dict[tuple[int, ...], list[tuple[int, int]]] = {}
+
+    def span(self, position: int) -> tuple[int, int]:
+        low, high = max(0, position - _WINDOW), min(self.size, position + _WINDOW)
+        bounds = self.bounds
         if bounds:
             at = bisect.bisect_right(bounds, position)
             if at:
                 low = max(low, bounds[at - 1])
             if at < len(bounds):
                 high = min(high, bounds[at] + 1)
-        if windows and low <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], high))
+        self.spans[position] = (low, high)
+        return low, high
+
+    def around(self, positions: list[int]) -> list[tuple[int, int]]:
+        key = tuple(positions)
+        windows = self.merged.get(key)
+        if windows is not None:
+            return windows
+        spans = self.spans
+        windows = []
+        low = high = -1
+        covered = 0
+        for position in sorted(positions):
+            here = spans.get(position) or self.span(position)
+            if here[0] <= high:
+                high = max(high, here[1])
+            else:
+                if high >= 0:
+                    windows.append((low, high))
+                    covered += high - low
+                low, high = here
+        windows.append((low, high))
+        covered += high - low
+        if covered >= self.size * 0.9:
+            windows = [(0, self.size)]
+        self.merged[key] = windows
+        return windows
+
+
+def _led(
+    regex: re.Pattern[str], lead: re.Pattern[str], text: str, low: int, high: int
+) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text, low, high)`` for a word-bounded English pattern, found with its
+    ``lead`` form (``rules.lead_pattern``), which ``re`` scans for at C speed; each match is
+    then read by ``regex`` itself, so what matches is exactly what ``finditer`` would give."""
+    position = low
+    if position == 0:
+        first = regex.match(text, 0, high)
+        if first is not None:
+            yield first
+            position = first.end() or 1
         else:
-            windows.append((low, high))
-    if sum(high - low for low, high in windows) >= size * 0.9:
-        return [(0, size)]
-    return windows
+            position = 1
+    while position < high:
+        candidate = lead.search(text, position - 1, high)
+        if candidate is None:
+            return
+        start = candidate.start() + 1
+        match = regex.match(text, start, high)
+        if match is None:  # cannot happen: the lead matched the same pattern one char on
+            position = start + 1
+            continue
+        yield match
+        position = match.end() if match.end() > start else start + 1
 
 
-def _scan(regex: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> list[re.Match[str]]:
+def _scan(
+    regex: re.Pattern[str],
+    text: str,
+    windows: list[tuple[int, int]],
+    lead: re.Pattern[str] | None = None,
+) -> list[re.Match[str]]:
     """Matches of ``regex`` that start inside the windows (a match cut off by a window's end
     is re-read on the whole text, so windows never change what a match is)."""
     found: list[re.Match[str]] = []
     seen: set[int] = set()
     size = len(text)
     for low, high in windows:
-        for candidate in regex.finditer(text, low, high):
+        candidates = (
+            regex.finditer(text, low, high) if lead is None else _led(regex, lead, text, low, high)
+        )
+        for candidate in candidates:
             match: re.Match[str] | None = candidate
             if candidate.end() == high and high < size:
                 match = regex.match(text, candidate.start())
@@ -366,7 +552,12 @@ def _triggered(
                 triggered[item.id][1].extend(spots)
             else:
                 triggered[item.id] = (item, list(spots))
-    return triggered
+    # a rule with a second gate runs only when one of its second words is there too
+    return {
+        item_id: found
+        for item_id, found in triggered.items()
+        if not found[0].also or not found[0].also.isdisjoint(positions)
+    }
 
 
 def _match(
@@ -376,34 +567,38 @@ def _match(
     id of every rule, idiom and lexicon group that matched (for ``explain``)."""
     text = norm.text
     size = len(text)
-    positions = _key_positions(pack, text, norm.words)
+    positions = _key_positions(pack, text)
     rules = _triggered(pack.by_key, positions)
     if not rules:
         return _lexicon(pack, text, positions, trace=trace), []
-    bounds = [m.start() for m in pack.context.sentence_boundary.finditer(text)]
+    windows = _Windows(size, [m.span() for m in pack.context.sentence_boundary.finditer(text)])
     idioms: list[tuple[int, int, str]] = []
     for idiom_id, (idiom, spots) in sorted(_triggered(pack.idioms_by_key, positions).items()):
-        for match in _scan(idiom.regex, text, _windows(spots, size, bounds)):
+        for match in _scan(idiom.regex, text, windows.around(spots), idiom.lead):
             idioms.append((match.start(), match.end(), idiom_id))
             if trace is not None:
                 trace.add(idiom_id)
-    recovery = bool(pack.context.recovery.search(text))
+    recovery = _recovery(pack, text, positions, windows)
     kept: list[_Hit] = []
     discounted: list[_Hit] = []
     for rule_id in sorted(rules, key=pack.order.__getitem__):
         rule, spots = rules[rule_id]
         if len(kept) + len(discounted) >= _MAX_HITS_PER_TEXT:
             break  # a text made of risk phrases: the level is known long before this
-        for match in _scan(rule.regex, text, _windows(spots, size, bounds)):
+        for match in _scan(rule.regex, text, windows.around(spots), rule.lead):
             if trace is not None:
                 trace.add(rule.id)
-            by = next((i for s, e, i in idioms if s < match.end() and match.start() < e), None)
+            by = (
+                next((i for s, e, i in idioms if s < match.end() and match.start() < e), None)
+                if idioms
+                else None
+            )
             if by is not None:
                 hit = _Hit(match.start(), match.end(), rule.id, rule.category, rule.level)
                 hit.discount, hit.by, hit.rule = "idiom", by, rule
                 discounted.append(hit)
                 continue
-            hit = _weigh(pack, text, match, rule, recovery)
+            hit = _weigh(pack, text, match, rule, recovery, windows=windows)
             (discounted if hit.discount else kept).append(hit)
     kept = _drop_contained(kept)
     # a distress word inside a distress phrase ("help" in "please help me") is not counted twice
@@ -412,6 +607,26 @@ def _match(
         kept + _lexicon(pack, text, positions, covered, trace=trace, recovery=recovery),
         discounted,
     )
+
+
+def _recovery(
+    pack: LanguageRules,
+    text: str,
+    positions: dict[str, list[int]],
+    windows: _Windows | None = None,
+) -> bool:
+    """Does the text tell a story of recovery ("500 days clean")? Looked for only around the
+    recovery keys when the rule set names them (a search of the whole text otherwise)."""
+    pattern = pack.context.recovery
+    if not pack.recovery_keys:
+        return bool(pattern.search(text))
+    spots = [spot for key in pack.recovery_keys.intersection(positions) for spot in positions[key]]
+    if not spots:
+        return False
+    if windows is None:
+        runs = [m.span() for m in pack.context.sentence_boundary.finditer(text)]
+        windows = _Windows(len(text), runs)
+    return bool(_scan(pattern, text, windows.around(spots), pack.recovery_lead))
 
 
 def _drop_contained(hits: list[_Hit]) -> list[_Hit]:
@@ -465,6 +680,9 @@ def _lexicon(
     found.sort()
     spans = list(idioms)
     hits = []
+    negated_lead = ctx.leads.get("lexicon_negated")
+    subject_lead = ctx.leads.get("subject")
+    marks = [m.start() for m in _SENTENCE_MARK.finditer(text, 0, found[-1][0])]
     total = 0.0
     for start, end, word in found:
         if total >= _ENOUGH_DISTRESS:
@@ -472,19 +690,19 @@ def _lexicon(
         group = pack.lexicon_words[word]
         if any(s <= start and end <= e for s, e, _ in spans):
             continue
-        before = text[max(0, start - 40) : start]
         if (
-            any(cue in before for cue in pack.negation_cues)
-            and ctx.lexicon_negated.search(text, max(0, start - 40), start)
+            pack.negation_cue.search(text, max(0, start - 40), start)
+            and _search(ctx.lexicon_negated, negated_lead, text, max(0, start - 40), start)
         ) or ctx.lexicon_negated_after.match(text, end):
             continue  # "not stressed", "anxiety-free"; "not happy" is no relief either
         weight = group.weight
         # Distress of someone else ("her anxiety", 他很焦虑) or a question to the reader
         # counts for less than the writer's own; relief counts only when it is the writer's.
         low = max(0, start - _LEXICON_SUBJECT_WINDOW)
-        for mark in _SENTENCE_MARKS:
-            low = max(low, text.rfind(mark, low, start) + 1)
-        marker = _last(ctx.subject, text, low, start)
+        at = bisect.bisect_left(marks, start)
+        if at and marks[at - 1] >= low:
+            low = marks[at - 1] + 1
+        marker = _last(ctx.subject, text, low, start, subject_lead)
         whose = marker.lastgroup if marker is not None else ""
         if weight > 0 and whose in {"other", "second", "generic"}:
             weight *= _NOT_SELF_FACTOR
@@ -502,7 +720,7 @@ def _lexicon(
     if not _speaks_for_self(ctx, text):
         factor *= _NOT_SELF_FACTOR
     if recovery is None:
-        recovery = bool(ctx.recovery.search(text))
+        recovery = _recovery(pack, text, positions)
     if recovery:
         factor *= _RECOVERY_FACTOR
     if factor != 1.0:
@@ -575,6 +793,30 @@ def _escalate(kept: list[_Hit]) -> None:
         hit.modifiers.append("escalated")
 
 
+#: Warning signs that together describe the wish to die (interpersonal theory of suicide:
+#: perceived burdensomeness and thwarted belongingness, held with hopelessness).
+_COMBINED = frozenset({"hopelessness", "perceived_burden", "isolation"})
+
+
+def _combine(kept: list[_Hit]) -> None:
+    """Two different warning signs in the writer's own voice ("I'm a burden", "nobody would
+    miss me", "nothing will ever get better") together make ``high``: each alone is
+    ``moderate`` (API.md), but together they are the formulation a responder should see."""
+    signs = [
+        h
+        for h in kept
+        if not h.discount
+        and h.level == "moderate"
+        and h.subject == "self"
+        and h.category in _COMBINED
+        and not {"past", "hypothetical", "no_subject"} & set(h.modifiers)
+    ]
+    if len({h.category for h in signs}) >= 2:
+        for hit in signs:
+            hit.level = "high"
+            hit.modifiers.append("combined")
+
+
 def _score(level: str, top: list[_Hit], distress: float, threshold: float) -> float:
     low, high = _BANDS[level]
     width = high - low
@@ -589,7 +831,10 @@ def _score(level: str, top: list[_Hit], distress: float, threshold: float) -> fl
 
 
 def _evidence(norm: Normalised, hit: _Hit, *, discounted: bool = False) -> Evidence:
-    start, end = norm.span(hit.start, hit.end)
+    if norm.segments is None and norm.chunk_starts is None and hit.end > hit.start:
+        start, end = hit.start, hit.end  # folding kept every offset and nothing was repaired
+    else:
+        start, end = norm.span(hit.start, hit.end)
     modifiers = (hit.discount,) if discounted else tuple(dict.fromkeys(hit.modifiers))
     subject = hit.subject if hit.subject in {"self", "other"} else "unknown"
     return Evidence(
@@ -634,6 +879,7 @@ def _assess(text: str, lang: str | None, trace: set[str] | None = None) -> RiskR
     for hit in kept:
         if hit.rank == 0 and not hit.discount:
             hit.discount = "needs_context"  # time or plan words with nothing to raise
+    _combine(kept)
     method_detail = any(
         h.rule is not None
         and h.rule.method_detail

@@ -26,8 +26,8 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 _APOSTROPHES = "\u2018\u2019\u201b\u2032\u00b4\u0060\u02bc\u02b9\uff07"
 _QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02"
@@ -154,8 +154,6 @@ class Normalised:
     folded_length: int = -1
     chunk_starts: tuple[int, ...] | None = None
     segments: tuple[_Segment, ...] | None = None
-    #: The words (``[a-z0-9]+``) of ``text`` in order, when normalisation already listed them.
-    words: tuple[str, ...] | None = None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``[start, end)`` that a match ``[start, end)`` of ``text`` covers."""
@@ -238,17 +236,35 @@ _LEET = {
     "+": "t",
 }
 _LEET_AMBIGUOUS = {"1": "l", "!": "l", "|": "l"}
-_LEET_GATE = re.compile(r"[a-z][0-9@$!|+*]|[0-9@$!|+*][a-z]")
-_LEET_TOKEN = re.compile(r"[a-z0-9@$!|+*]+")
+#: A run of letters, digits and leetspeak symbols that holds at least one non-letter: the
+#: look-behind fails at once inside a run, and ``[a-z]*`` backs off at most one run's length,
+#: so the scan stays linear.
+_LEET_TOKEN = re.compile(r"[a-z]*[0-9@$!|+*][a-z0-9@$!|+*]*")
+#: The same token led by the character before it: re scans for that class at C speed (a
+#: look-behind would have it try every position); ``[a-z]*`` backs off at most one run.
+_LEET_TOKEN_LED = re.compile(r"[^a-z0-9@$!|+*]([a-z]*[0-9@$!|+*][a-z0-9@$!|+*]*)")
 _SPACED = re.compile(
     r"(?<![a-z0-9'])[a-z](?:[ ._*~\-/|+,\\]{1,3}[a-z](?![a-z0-9'])){3,}",
 )
 _SPACED_SEPARATOR = re.compile(r"[ ._*~\-/|+,\\]{1,3}")
 _HASHTAG = re.compile(r"#([a-z][a-z_]{4,40})(?![a-z0-9_])")
+#: A digit next to a letter; it opens with the digit class, so re skips to digits at C speed.
+_DIGIT_BESIDE_LETTER = re.compile(r"[0-9](?:(?<=[a-z][0-9])|[a-z])")
+#: Three of a letter in a row: looked for as 26 plain substrings, which is several times
+#: cheaper than a back-reference pattern tried at every position.
+_TRIPLES = tuple(letter * 3 for letter in "abcdefghijklmnopqrstuvwxyz")
+#: ASCII → itself for letters and digits, a space for everything else: with ``split`` it
+#: lists the words of an ASCII text at C speed.
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ASCII_WORDS = str.maketrans({chr(c): chr(c) if chr(c) in _WORD_CHARS else " " for c in range(128)})
 _STRETCH_RUN = re.compile(r"([a-z])\1{2,}")
 _LETTERS = re.compile(r"[a-z]+")
 _WORDS = re.compile(r"[a-z0-9]+")
 _SPACED_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz") - frozenset("aistmd")
+#: A word of one of those letters (led by the character before it, as above).
+_SINGLE_LETTER = "[" + "".join(sorted(_SPACED_LETTERS)) + "]"
+_SINGLE_LETTER_FIRST = re.compile(rf"({_SINGLE_LETTER})(?![a-z0-9'])")
+_SINGLE_LETTER_LED = re.compile(rf"[^a-z0-9']({_SINGLE_LETTER})(?![a-z0-9'])")
 _MAX_WORD = 14
 
 
@@ -259,6 +275,11 @@ class Vocabulary:
 
     sensitive: frozenset[str]
     common: frozenset[str]
+    #: Common misspellings of sensitive words ("sucide", "suicidial") and their spelling.
+    misspelled: Mapping[str, str] = field(default_factory=dict)
+    #: Any misspelled word as a whole word (led by the character before it, or opening the
+    #: text); made by ``rules.build``.
+    misspelling_finder: re.Pattern[str] | None = None
 
     @property
     def segmentable(self) -> frozenset[str]:
@@ -408,13 +429,20 @@ def _hashtag_edits(text: str, vocabulary: Vocabulary) -> Iterable[Edit]:
                 yield body_start, match.end(1), "".join(out), offsets
 
 
+def _led_tokens(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, token) for each run of letters, digits and leetspeak symbols that holds
+    at least one non-letter."""
+    first = _LEET_TOKEN.match(text)
+    if first is not None:
+        yield 0, first.end(), first.group()
+    for match in _LEET_TOKEN_LED.finditer(text, first.end() if first else 0):
+        yield match.start(1), match.end(1), match.group(1)
+
+
 def _leet_edits(text: str, vocabulary: Vocabulary) -> Iterable[Edit]:
-    if not _LEET_GATE.search(text):
-        return
     repairs = 0
-    for match in _LEET_TOKEN.finditer(text):
-        token = match.group()
-        if token.isalpha() or token.isdigit():
+    for start, end, token in _led_tokens(text):
+        if token.isdigit():
             continue
         word = _deleet(token, vocabulary.sensitive)
         if word is None or word == token:
@@ -422,23 +450,37 @@ def _leet_edits(text: str, vocabulary: Vocabulary) -> Iterable[Edit]:
         repairs += 1
         if repairs > _MAX_REPAIRS:
             return
-        start = match.start()
         if len(word) == len(token):
-            yield start, match.end(), word, None
+            yield start, end, word, None
         else:
             # a mask stood for more or fewer letters: spread the word over the token
             span = len(token)
             yield (
                 start,
-                match.end(),
+                end,
                 word,
                 [start + min(i * span // len(word), span - 1) for i in range(len(word))],
             )
 
 
-def _stretch_edits(text: str, vocabulary: Vocabulary) -> Iterable[Edit]:
-    if not _STRETCH_RUN.search(text):
+def _misspelling_edits(text: str, vocabulary: Vocabulary) -> Iterable[Edit]:
+    """Common misspellings of sensitive words, spelled as the rules read them."""
+    finder = vocabulary.misspelling_finder
+    if finder is None:
         return
+    # the finder is led by the character before a word: a word opening the text is read
+    # against a space put before it
+    opening = finder.match(" " + text[:24])
+    if opening is not None:
+        yield 0, opening.end() - 1, vocabulary.misspelled[opening.group()[1:]], None
+    for count, match in enumerate(finder.finditer(text)):
+        if count >= _MAX_REPAIRS:
+            return
+        start = match.start() + 1
+        yield start, match.end(), vocabulary.misspelled[text[start : match.end()]], None
+
+
+def _stretch_edits(text: str, vocabulary: Vocabulary) -> Iterable[Edit]:
     words = vocabulary.segmentable
     repairs = 0
     for match in _STRETCH_RUN.finditer(text):
@@ -505,6 +547,13 @@ def _apply(base: Normalised, edits: list[Edit]) -> Normalised:
     return Normalised(base.original, "".join(pieces), len(text), base.chunk_starts, tuple(segments))
 
 
+def words(text: str) -> list[str]:
+    """The words (``[a-z0-9]+`` runs) of a matching form, in order."""
+    if text.isascii():
+        return text.translate(_ASCII_WORDS).split()
+    return _WORDS.findall(text)
+
+
 def normalise(text: str, vocabulary: Vocabulary) -> Normalised:
     """The matching form of ``text`` (see the module docstring)."""
     base = fold(text)
@@ -512,29 +561,34 @@ def normalise(text: str, vocabulary: Vocabulary) -> Normalised:
     if not folded.isascii() and not _LETTERS.search(folded):
         return base
     # Cheap checks decide which repairs could apply at all; most texts need none.
-    words = _WORDS.findall(folded)
-    present = set(words)
     edits: list[Edit] = []
-    if _mixes_letters_and_symbols(folded, present) and _LEET_GATE.search(folded):
+    if _mixes_letters_and_symbols(folded):
+        # a word mixing letters and digits, or a symbol leetspeak uses
         edits.extend(_leet_edits(folded, vocabulary))
     # letters spaced apart: several single letters other than a, i and contraction tails
-    if len(present & _SPACED_LETTERS) >= 3:
+    if _single_letters(folded) >= 3:
         edits.extend(_spaced_edits(folded, vocabulary))
     if "#" in folded:
         edits.extend(_hashtag_edits(folded, vocabulary))
-    if _STRETCH_RUN.search(folded):
+    edits.extend(_misspelling_edits(folded, vocabulary))
+    if any(map(folded.__contains__, _TRIPLES)):
         edits.extend(_stretch_edits(folded, vocabulary))
     if not edits:
-        return Normalised(
-            base.original, folded, base.folded_length, base.chunk_starts, None, tuple(words)
-        )
+        return Normalised(base.original, folded, base.folded_length, base.chunk_starts)
     edits.sort(key=lambda edit: (edit[0], -edit[1]))
     return _apply(base, edits)
 
 
-def _mixes_letters_and_symbols(folded: str, words: set[str]) -> bool:
+def _single_letters(folded: str) -> int:
+    """How many different one-letter words (not a, i or a contraction's tail) there are."""
+    letters = {match.group(1) for match in _SINGLE_LETTER_LED.finditer(folded)}
+    first = _SINGLE_LETTER_FIRST.match(folded)
+    if first is not None:
+        letters.add(first.group(1))
+    return len(letters)
+
+
+def _mixes_letters_and_symbols(folded: str) -> bool:
     """Could a leetspeak or masked word be here: a word mixing letters and digits, or one
     of the symbols leetspeak uses?"""
-    if any(symbol in folded for symbol in "@$|+*"):
-        return True
-    return any(not word.isalpha() and not word.isdigit() for word in words)
+    return any(symbol in folded for symbol in "@$|+*") or bool(_DIGIT_BESIDE_LETTER.search(folded))

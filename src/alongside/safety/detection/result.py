@@ -43,6 +43,7 @@ MODIFIERS: tuple[str, ...] = (
     "recovery",
     "no_subject",
     "escalated",
+    "combined",
 )
 
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}

@@ -3,14 +3,16 @@
 A rule file holds, for one language:
 
 - ``[fragments]``: named pieces of pattern, used as ``{NAME}`` inside patterns;
-- ``[[rule]]``: a pattern with a rule id, a category and a level, the keys that gate it, and
-  how its context is weighed (see :class:`Rule`);
+- ``[[rule]]``: a pattern with a rule id, a category and a level, the keys that gate it
+  (and ``also``, second words one of which must be there too), and how its context is
+  weighed (see :class:`Rule`). Keys and second words must occur in every match (a test
+  checks this on the case file);
 - ``[[lexicon]]``: groups of single words (English) or short strings (Chinese) that signal
   distress, each with a weight; several weak words together make ``low``;
 - ``[[idiom]]``: patterns that explain risk-looking words away ("this exam is killing me",
   笑死); a risk match that overlaps an idiom does not count;
 - ``[context]``: the cue patterns for negation, subject, hypothetical and reported speech,
-  past tense and recovery.
+  past tense and recovery (with ``recovery_keys``, looked for only around them).
 
 Pattern conventions (so rules stay readable and linear-time): patterns are lowercase; a
 space matches any run of whitespace (inside a look-behind, which must be fixed-width, write
@@ -22,10 +24,10 @@ or of ``.`` and bounds above 80, so no rule can backtrack catastrophically.
 from __future__ import annotations
 
 import functools
-import itertools
+import importlib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -54,6 +56,12 @@ class Rule:
     level: str
     regex: re.Pattern[str]
     keys: frozenset[str]
+    #: A second gate: when set, one of these keys must occur in the text too (every match
+    #: contains one of ``keys`` and one of ``also``), so a rule keyed on a common word runs
+    #: only when its rarer second word is there as well.
+    also: frozenset[str] = frozenset()
+    #: The same pattern led by the character before the match (see ``lead_pattern``).
+    lead: re.Pattern[str] | None = None
     #: ``context``: whose words these are is read from the text around the match (named
     #: groups ``self…``/``other…``/``second…`` in the pattern override it); or fixed.
     subject: str = "context"
@@ -96,6 +104,8 @@ class Idiom:
     id: str
     regex: re.Pattern[str]
     keys: frozenset[str]
+    also: frozenset[str] = frozenset()
+    lead: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,9 @@ class Context:
     past_after: re.Pattern[str]
     recent: re.Pattern[str]
     recovery: re.Pattern[str]
+    #: Right after a match with no subject before it: words showing it describes the reader's
+    #: experience ("…all the time sounds exhausting"), read as second person.
+    addressed_after: re.Pattern[str]
     #: After a negated match: words that show the wish stands ("haven't killed myself yet").
     negation_released_after: re.Pattern[str]
     #: A negation right before a lexicon word ("not stressed", 不紧张), or right after it
@@ -127,6 +140,8 @@ class Context:
     lexicon_negated_after: re.Pattern[str]
     #: Literal-first: the writer speaks in the first person somewhere in the text.
     first_person: re.Pattern[str]
+    #: The word-bounded cues led by the character before them (``lead_pattern``), by name.
+    leads: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,22 +156,24 @@ class LanguageRules:
     by_key: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
     idioms_by_key: Mapping[str, tuple[Idiom, ...]] = field(default_factory=dict)
     lexicon_words: Mapping[str, LexiconGroup] = field(default_factory=dict)
-    #: English: single-word keys (looked up per word) and phrase keys ("no point"), found
-    #: by a regex once all their words are present. Chinese: substring keys.
-    word_keys: frozenset[str] = frozenset()
-    #: Key words and lexicon words, each with a literal-first finder (a fast search).
-    indexed_words: frozenset[str] = frozenset()
-    word_finders: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
-    #: Phrase keys under their first word: (phrase, its pairs of adjacent words, its finder).
-    phrase_keys_by_word: Mapping[
-        str, tuple[tuple[str, frozenset[tuple[str, str]], re.Pattern[str]], ...]
-    ] = field(default_factory=dict)
+    #: English: every key, lexicon word and second gate (words or phrases) as one pattern
+    #: shaped like a trie (``_trie``), so one scan of the text finds them all: ``key_regex``
+    #: at the start of the text, ``key_lead`` (led by the character before a word) elsewhere.
+    key_regex: re.Pattern[str] = re.compile(r"(?!x)x")
+    key_lead: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: Each English key → the keys it starts with, itself included ("kill me" → "kill").
+    key_prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     string_keys: tuple[str, ...] = ()
     string_key_regex: re.Pattern[str] = re.compile(r"(?!x)x")
     #: Each key → itself and every shorter key that is a prefix of it.
     string_key_prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Strings one of which every lexicon negation contains: a cheap check before the regex.
     negation_cues: tuple[str, ...] = ()
+    negation_cue: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: Keys one of which every match of ``context.recovery`` contains: the story-of-recovery
+    #: cue is looked for only around them (empty: the whole text is searched).
+    recovery_keys: frozenset[str] = frozenset()
+    recovery_lead: re.Pattern[str] | None = None
     #: Rule id → position in the file (rules run in file order).
     order: Mapping[str, int] = field(default_factory=dict)
 
@@ -242,6 +259,106 @@ def compile_pattern(
         raise RuleFileError(f"{where}: {exc} in {softened!r}") from exc
 
 
+def lead_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """For an English pattern ``(?<![a-z0-9])(?:P)(?![a-z0-9])``: ``[^a-z0-9](?=O)(?:P)…``, the
+    same match one character on. ``re`` cannot skip ahead over a pattern that opens with a
+    look-behind (it tries every position); a pattern that opens with a character class it
+    scans for at C speed, so only the character before each word is tried, and there the
+    look-ahead ``O`` (every way a match can begin, as a trie: see ``_openings``) turns most
+    words away at once instead of trying each alternative of ``P`` in turn."""
+    head = "(?<![a-z0-9])"
+    if not regex.pattern.startswith(head):
+        return None
+    body = regex.pattern[len(head) :]
+    openings = _openings(body)
+    guard = f"(?={_trie(openings)})" if openings else ""
+    return re.compile("[^a-z0-9]" + guard + body)
+
+
+#: How far the openings of a pattern are followed, and how many there may be.
+_OPENING_LENGTH = 6
+_MOST_OPENINGS = 3000
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _class_chars(sre: Any, members: list[tuple[Any, Any]]) -> str:
+    """The characters of a small class (``[- ]``, ``[0-9]``, ``\\d``), or "" for a large one."""
+    chars = ""
+    for kind, value in members:
+        if kind is sre.LITERAL:
+            chars += chr(value)
+        elif kind is sre.RANGE and value[1] - value[0] < 16:
+            chars += "".join(map(chr, range(value[0], value[1] + 1)))
+        elif kind is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
+            chars += "0123456789"
+        else:
+            return ""
+    return chars if len(chars) <= 16 else ""
+
+
+def _openings(pattern: str) -> list[str] | None:
+    """Every string a match of ``pattern`` can begin with, up to ``_OPENING_LENGTH``
+    characters, read from the parsed pattern; ``None`` when some match could begin with
+    anything (a digit class, a wildcard) or there are too many. Conservative: where the
+    reading stops early (a repeat, a class) the opening is only shorter, never wrong, so a
+    look-ahead made of them turns away only positions where no match can start."""
+    try:
+        # the standard library's own regex parser (private: any change to it means no guard)
+        sre: Any = importlib.import_module("re._constants")
+        tree = importlib.import_module("re._parser").parse(pattern)
+    except Exception:
+        return None
+    found: set[str] = set()
+
+    def walk(items: list[Any], prefix: str, then: tuple[list[Any], ...]) -> None:
+        if len(found) > _MOST_OPENINGS:
+            raise _TooMany
+        for index, (op, arg) in enumerate(items):
+            if len(prefix) >= _OPENING_LENGTH:
+                found.add(prefix)
+                return
+            rest = (list(items[index + 1 :]), *then)
+            if op is sre.LITERAL:
+                prefix += chr(arg)
+            elif op is sre.SUBPATTERN:
+                walk(list(arg[3]), prefix, rest)
+                return
+            elif op is sre.BRANCH:
+                for branch in arg[1]:
+                    walk(list(branch), prefix, rest)
+                return
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                low, _, item = arg
+                if low == 0:
+                    walk(list(items[index + 1 :]), prefix, then)
+                walk(list(item), prefix, ())  # one round; later rounds are not followed
+                return
+            elif op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+                continue  # takes no characters
+            elif op is sre.IN and (chars := _class_chars(sre, arg)):
+                for char in chars:
+                    walk(list(items[index + 1 :]), prefix + char, then)
+                return
+            else:
+                found.add(prefix)
+                return
+        if then:
+            walk(then[0], prefix, then[1:])
+        else:
+            found.add(prefix)
+
+    try:
+        walk(list(tree), "", ())
+    except (_TooMany, RecursionError, TypeError, ValueError):
+        return None
+    if "" in found:
+        return None
+    return sorted(found)
+
+
 def _need(entry: Mapping[str, Any], name: str, where: str) -> Any:
     if name not in entry:
         raise RuleFileError(f"{where}: missing {name!r}")
@@ -260,6 +377,7 @@ _RULE_FIELDS = {
     "level",
     "pattern",
     "keys",
+    "also",
     "subject",
     "default_subject",
     "tense",
@@ -275,12 +393,12 @@ _RULE_FIELDS = {
 }
 
 
-def _keys(entry: Mapping[str, Any], lang: str, where: str) -> frozenset[str]:
-    keys = _need(entry, "keys", where)
+def _keys(entry: Mapping[str, Any], lang: str, where: str, name: str = "keys") -> frozenset[str]:
+    keys = _need(entry, name, where)
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
-        raise RuleFileError(f"{where}: keys must be a non-empty list of strings")
+        raise RuleFileError(f"{where}: {name} must be a non-empty list of strings")
     if lang == "en" and not all(re.fullmatch(r"[a-z0-9]+(?: [a-z0-9]+)*", k) for k in keys):
-        raise RuleFileError(f"{where}: English keys are lowercase words or phrases")
+        raise RuleFileError(f"{where}: English {name} are lowercase words or phrases")
     return frozenset(keys)
 
 
@@ -295,14 +413,17 @@ def _rule(entry: Mapping[str, Any], lang: str, fragments: Mapping[str, str]) -> 
     weight = entry.get("weight", 1.0)
     if not isinstance(weight, int | float) or not 0 < weight <= 5:
         raise RuleFileError(f"{where}: weight must be a number in (0, 5]")
+    regex = compile_pattern(
+        str(_need(entry, "pattern", where)), lang=lang, fragments=fragments, where=where
+    )
     return Rule(
         id=rule_id,
         category=_choice(_need(entry, "category", where), CATEGORIES, where, "category"),
         level=_choice(_need(entry, "level", where), LEVELS, where, "level"),
-        regex=compile_pattern(
-            str(_need(entry, "pattern", where)), lang=lang, fragments=fragments, where=where
-        ),
+        regex=regex,
+        lead=lead_pattern(regex),
         keys=_keys(entry, lang, where),
+        also=_keys(entry, lang, where, "also") if "also" in entry else frozenset(),
         subject=_choice(entry.get("subject", "context"), SUBJECT_MODES, where, "subject"),
         default_subject=_choice(
             entry.get("default_subject", "self"), ("self", "unknown"), where, "default_subject"
@@ -351,13 +472,10 @@ def _idiom(entry: Mapping[str, Any], lang: str, fragments: Mapping[str, str]) ->
     where = f"idiom {idiom_id}"
     if not RULE_ID.fullmatch(idiom_id) or not idiom_id.startswith(lang + ".idiom."):
         raise RuleFileError(f"{where}: idiom ids look like '{lang}.idiom.name'")
-    return Idiom(
-        id=idiom_id,
-        regex=compile_pattern(
-            str(_need(entry, "pattern", where)), lang=lang, fragments=fragments, where=where
-        ),
-        keys=_keys(entry, lang, where),
+    regex = compile_pattern(
+        str(_need(entry, "pattern", where)), lang=lang, fragments=fragments, where=where
     )
+    return Idiom(id=idiom_id, regex=regex, keys=_keys(entry, lang, where), lead=lead_pattern(regex))
 
 
 _CONTEXT_FIELDS = (
@@ -374,6 +492,7 @@ _CONTEXT_FIELDS = (
     "recent",
     "recovery",
     "negation_released_after",
+    "addressed_after",
     "lexicon_negated",
     "lexicon_negated_after",
     "first_person",
@@ -381,7 +500,7 @@ _CONTEXT_FIELDS = (
 
 
 def _context(table: Mapping[str, Any], lang: str, fragments: Mapping[str, str]) -> Context:
-    table = {k: v for k, v in table.items() if k != "negation_cues"}
+    table = {k: v for k, v in table.items() if k not in {"negation_cues", "recovery_keys"}}
     missing = [name for name in _CONTEXT_FIELDS if name not in table]
     if missing:
         raise RuleFileError(f"{lang} context: missing {missing}")
@@ -394,24 +513,28 @@ def _context(table: Mapping[str, Any], lang: str, fragments: Mapping[str, str]) 
             "clause_boundary",
             "first_person",
             "negation_released_after",
+            "addressed_after",
             "lexicon_negated_after",
         }:
             compiled[name] = re.compile(_expand(pattern, fragments, where))
         else:
             compiled[name] = compile_pattern(pattern, lang=lang, fragments=fragments, where=where)
     verbs = _soften(_expand(str(table["third_person_verb"]), fragments, "third_person_verb"))
+    # "there is", "it is", "this is" have no person behind the verb
     compiled["third_person_before"] = re.compile(
-        rf"(?<![a-z0-9])(?:{verbs})(?:\s+[a-z']+){{0,2}}\s*$"
+        r"(?<![a-z0-9])(?<!there )(?<!it )(?<!this )(?<!that )(?<!here )(?<!what )"
+        rf"(?:{verbs})(?:\s+[a-z']+){{0,2}}\s*$"
     )
     if lang == "en":
         # anchored cues must be able to end at the match: drop the implicit right boundary
         for name in ("negated_before", "lexicon_negated"):
             expanded = _soften(_expand(str(table[name]), fragments, name))
             compiled[name] = re.compile(rf"(?<![a-z0-9])(?:{expanded})")
+    leads = {name: lead for name, pattern in compiled.items() if (lead := lead_pattern(pattern))}
     groups = set(compiled["subject"].groupindex)
     if not {"self", "second", "other", "generic"} <= groups:
         raise RuleFileError(f"{lang} context subject: needs groups self, second, other, generic")
-    return Context(**compiled)
+    return Context(**compiled, leads=leads)
 
 
 def _load_language(raw: Mapping[str, Any], common: Mapping[str, str]) -> LanguageRules:
@@ -422,6 +545,11 @@ def _load_language(raw: Mapping[str, Any], common: Mapping[str, str]) -> Languag
     idioms = tuple(_idiom(entry, lang, fragments) for entry in raw.get("idiom", []))
     context = _context(_need(raw, "context", lang), lang, fragments)
     threshold = float(raw.get("distress", {}).get("threshold", 1.0))
+    recovery_keys = raw.get("context", {}).get("recovery_keys", [])
+    if not isinstance(recovery_keys, list) or not all(
+        isinstance(k, str) and k for k in recovery_keys
+    ):
+        raise RuleFileError(f"{lang} context: recovery_keys must be a list of keys")
     cues = raw.get("context", {}).get("negation_cues", [])
     if not isinstance(cues, list) or not cues or not all(isinstance(c, str) and c for c in cues):
         raise RuleFileError(f"{lang} context: negation_cues must list the negation words")
@@ -446,16 +574,27 @@ def _load_language(raw: Mapping[str, Any], common: Mapping[str, str]) -> Languag
             if word in lexicon_words:
                 raise RuleFileError(f"{word!r} is in {lexicon_words[word].id} and {group.id}")
             lexicon_words[word] = group
-    all_keys = set(by_key) | set(idioms_by_key)
-    phrase_keys: dict[str, list[tuple[str, frozenset[tuple[str, str]], re.Pattern[str]]]] = {}
-    for key in sorted(all_keys):
-        if lang == "en" and " " in key:
-            words = key.split()
-            bigrams = frozenset(itertools.pairwise(words))
-            # literal first, so the search is a fast scan; the caller checks the left edge
-            finder = re.compile(r"\s+".join(words) + r"(?![a-z0-9])")
-            phrase_keys.setdefault(words[0], []).append((key, bigrams, finder))
-    indexed = {k for k in all_keys if " " not in k} | set(lexicon_words) if lang == "en" else set()
+    all_keys = set(by_key) | set(idioms_by_key) | set(recovery_keys)
+    also_keys = {key for rule in rules for key in rule.also}
+    if lang != "en":
+        all_keys |= also_keys  # Chinese keys are substrings: found by the same search
+    if lang == "en":
+        # every English key, lexicon word and second gate, found by one scan of the text
+        english_keys = all_keys | set(lexicon_words) | also_keys
+        trie = _trie(english_keys)
+        key_regex = re.compile(rf"({trie})(?![a-z0-9])")
+        key_lead = re.compile(rf"[^a-z0-9]({trie})(?![a-z0-9])")
+        key_prefixes = {
+            key: tuple(
+                prefix
+                for size in range(1, len(key.split()) + 1)
+                if (prefix := " ".join(key.split()[:size])) in english_keys
+            )
+            for key in english_keys
+        }
+    else:
+        key_regex = key_lead = re.compile(r"(?!x)x")
+        key_prefixes = {}
     return LanguageRules(
         lang=lang,
         rules=rules,
@@ -466,10 +605,9 @@ def _load_language(raw: Mapping[str, Any], common: Mapping[str, str]) -> Languag
         by_key={k: tuple(v) for k, v in by_key.items()},
         idioms_by_key={k: tuple(v) for k, v in idioms_by_key.items()},
         lexicon_words=lexicon_words,
-        word_keys=frozenset(k for k in all_keys if " " not in k) if lang == "en" else frozenset(),
-        indexed_words=frozenset(indexed),
-        word_finders={w: re.compile(re.escape(w) + r"(?![a-z0-9])") for w in indexed},
-        phrase_keys_by_word={word: tuple(found) for word, found in phrase_keys.items()},
+        key_regex=key_regex,
+        key_lead=key_lead,
+        key_prefixes=key_prefixes,
         string_keys=tuple(sorted(all_keys)) if lang != "en" else (),
         string_key_regex=re.compile(
             "|".join(re.escape(k) for k in sorted(all_keys, key=lambda k: (-len(k), k)))
@@ -483,7 +621,36 @@ def _load_language(raw: Mapping[str, Any], common: Mapping[str, str]) -> Languag
         else {},
         order={rule.id: index for index, rule in enumerate(rules)},
         negation_cues=tuple(cues),
+        negation_cue=re.compile("|".join(map(re.escape, cues))),
+        recovery_keys=frozenset(recovery_keys),
+        recovery_lead=lead_pattern(context.recovery) if lang == "en" else None,
     )
+
+
+def _trie(keys: Iterable[str]) -> str:
+    """One pattern for many literal keys, factored by their common beginnings, so ``re``
+    picks a branch by one character at each step instead of trying every key in turn.
+    A space in a key matches any run of whitespace; where a key ends and a longer key goes
+    on, the longer one is tried first."""
+    tree: dict[str, Any] = {}
+    for key in keys:
+        node = tree
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [
+            (r"\s+" if char == " " else re.escape(char)) + build(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(tree)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -507,7 +674,19 @@ def build(files: Mapping[str, Mapping[str, Any]]) -> RuleSet:
     for pack in languages.values():
         if pack.lang == "en":
             words |= frozenset(pack.lexicon_words)
-    return RuleSet(languages=languages, vocabulary=Vocabulary(sensitive, words))
+    misspelled = obfuscation.get("misspelled", {})
+    if not isinstance(misspelled, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and re.fullmatch(r"[a-z]+", k + v)
+        for k, v in misspelled.items()
+    ):
+        raise RuleFileError("common.toml: [obfuscation.misspelled] maps lowercase words to words")
+    finder = re.compile(rf"[^a-z0-9'](?:{_trie(misspelled)})(?![a-z0-9])") if misspelled else None
+    return RuleSet(
+        languages=languages,
+        vocabulary=Vocabulary(
+            sensitive, words, {str(k): str(v) for k, v in misspelled.items()}, finder
+        ),
+    )
 
 
 @functools.cache
