@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from alongside.core.api import ApiError
+from alongside.core.api import AnonymousAllowed, ApiError
 from alongside.core.http import json_error
 
 
@@ -21,10 +24,106 @@ class JsonObjectParser(Parser):
         data = super().parse_body(request)
         if not isinstance(data, dict):
             raise ValueError("the request body must be a JSON object")
+        if b"\\u0000" in request.body:
+            # NUL is never text a person typed and PostgreSQL cannot store or compare it:
+            # dropped, as communities.services.clean_text drops it (half surrogate pairs are
+            # refused before this: core.middleware.UnusableTextMiddleware).
+            data = _without_nul(data)
         return data
 
 
-api = NinjaAPI(
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person to read."},
+        "code": {"type": "string", "description": "Stable machine-readable reason."},
+        "field": {"type": "string", "description": "The input field at fault, if any."},
+    },
+    "required": ["detail", "code"],
+    "additionalProperties": False,
+}
+
+
+def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """django-ninja answers an unknown method with a plain-text 405; ours is a JSON error."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            return json_error(
+                405,
+                _("This method is not allowed here."),
+                "method_not_allowed",
+                Allow=response["Allow"],
+            )
+        return response
+
+    return wrapper
+
+
+def _no_null_body(operation: dict[str, Any]) -> None:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    options = content.get("schema", {}).get("anyOf")
+    if options and {"type": "null"} in options:
+        rest = [option for option in options if option != {"type": "null"}]
+        content["schema"] = rest[0] if len(rest) == 1 else {"anyOf": rest}
+
+
+class AlongsideAPI(NinjaAPI):
+    """The API, with the error contract in its answers and in its OpenAPI document."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return patterns
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """What django-ninja cannot say by itself:
+
+        - every operation may answer 4xx with ``{detail, code, field?}``, so clients (and the
+          schema fuzz) know the shape of every refusal;
+        - reads open to signed-out callers have *optional* authentication, which OpenAPI
+          spells as an empty security requirement, not as a scheme of its own;
+        - an optional body (``payload: X | None = None``) is left out, never sent as JSON
+          ``null``: the parser takes JSON objects only.
+        """
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = document.setdefault("components", {})
+        components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        components.get("securitySchemes", {}).pop(AnonymousAllowed.__name__, None)
+        error = {
+            "description": "Refused: the body says why.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("4XX", error)
+                _no_null_body(operation)
+                if "security" in operation:
+                    operation["security"] = [
+                        {} if AnonymousAllowed.__name__ in requirement else requirement
+                        for requirement in operation["security"]
+                    ]
+        return document
+
+
+api = AlongsideAPI(
     parser=JsonObjectParser(),
     title="Alongside API",
     version="1",

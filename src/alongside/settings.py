@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "alongside.core.middleware.SecurityHeadersMiddleware",
+    "alongside.core.middleware.UnusableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "alongside.safety.middleware.CrisisPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,6 +18,27 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_phone(self, user: Any) -> tuple[str, bool] | None:
+        """Alongside keeps no phone numbers (allauth's default raises: a 500 on the headless
+        ``account/phone`` endpoint)."""
+        return None
+
+    def clean_phone(self, phone: str) -> str:
+        """Refuse phone numbers with a clear 400: nothing here could send or verify them."""
+        raise ValidationError(_("Alongside does not use phone numbers."))
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        """A name longer than any username cannot match one: it is cut to one character more
+        than the longest, so the case-insensitive lookup stays a short LIKE (SQLite refuses
+        patterns over 50 000 characters: a 500). Failed-attempt limits apply as before."""
+        from alongside.accounts.models import User
+
+        longest = User._meta.get_field("username").max_length or 150
+        username = credentials.get("username")
+        if isinstance(username, str) and len(username) > longest:
+            credentials["username"] = username[: longest + 1]
+        return super().authenticate(request, **credentials)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
         """Suspended and banned people cannot sign in: they see a page saying until when."""

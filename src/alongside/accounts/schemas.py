@@ -5,6 +5,8 @@ import datetime
 from ninja import Schema
 from pydantic import Field, StrictBool, field_validator
 
+from alongside.accounts.models import Block
+
 #: "HH:MM", 24-hour clock, in the person's own time zone.
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
@@ -89,7 +91,7 @@ class MePatchIn(Schema):
 
 class BlockIn(Schema):
     username: str = Field(min_length=1, max_length=150)
-    kind: str = "block"
+    kind: str = Field(default="block", json_schema_extra={"enum": list(Block.Kind.values)})
 
 
 class BlockOut(Schema):

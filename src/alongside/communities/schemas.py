@@ -4,6 +4,10 @@ import datetime
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
+
+from alongside.communities.models import Reaction
+from alongside.communities.services import REASON_MIN, TITLE_MAX, TITLE_MIN
 
 
 class CommunityOut(Schema):
@@ -41,7 +45,7 @@ class CommunityIn(Schema):
     description: str = Field("", max_length=2000)
     rules: str = Field("", max_length=5000)
     visibility: Literal["public", "members", "private"] = "public"
-    teen_friendly: bool = False
+    teen_friendly: StrictBool = False
 
 
 class MembershipOut(Schema):
@@ -175,19 +179,25 @@ class PostCreatedOut(PostOut):
     support: dict[str, object] | None = None
 
 
+# Lengths in `json_schema_extra` document what the service enforces after cleaning the text
+# (with its own, translated message); `max_length` caps what is parsed at all.
+
+
 class ThreadIn(Schema):
-    title: str = Field(..., max_length=400)
-    body: str = Field(..., max_length=40_000)
-    anonymous: bool = False
+    title: str = Field(
+        ..., max_length=400, json_schema_extra={"minLength": TITLE_MIN, "maxLength": TITLE_MAX}
+    )
+    body: str = Field(..., max_length=40_000, json_schema_extra={"minLength": 1})
+    anonymous: StrictBool = False
     content_warning: WarningIn | None = None
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
 class PostIn(Schema):
-    body: str = Field(..., max_length=40_000)
-    anonymous: bool = False
+    body: str = Field(..., max_length=40_000, json_schema_extra={"minLength": 1})
+    anonymous: StrictBool = False
     content_warning: WarningIn | None = None
-    reply_to: int | None = Field(None, ge=1, le=2**62)
+    reply_to: StrictInt | None = Field(None, ge=1, le=2**62)
 
 
 class PostPatchIn(Schema):
@@ -199,16 +209,16 @@ class PostPatchIn(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field(..., max_length=300)
+    reason: str = Field(..., max_length=300, json_schema_extra={"minLength": REASON_MIN})
 
 
 class LockIn(Schema):
-    locked: bool = True
-    reason: str = Field(..., max_length=300)
+    locked: StrictBool = True
+    reason: str = Field(..., max_length=300, json_schema_extra={"minLength": REASON_MIN})
 
 
 class ReactionIn(Schema):
-    kind: str = Field(..., max_length=20)
+    kind: str = Field(..., max_length=20, json_schema_extra={"enum": list(Reaction.Kind.values)})
 
 
 class ReactionOut(Schema):
@@ -282,7 +292,7 @@ class TagPage(ThreadPage):
 
 
 class TagBlockIn(Schema):
-    blocked: bool = True
+    blocked: StrictBool = True
     reason: str = Field("", max_length=200)
 
 

@@ -78,11 +78,23 @@ class _Cached:
 
 
 class Keyring:
-    """Per-user data keys, created on first use, cached briefly in process memory."""
+    """Per-user data keys, created on first use, cached briefly in process memory.
+
+    A key is cached for every thread only once the transaction that read or created its row
+    has committed: a rolled-back transaction takes a new row with it, and a key cached before
+    that would go on encrypting what nothing can decrypt once the cache expires. Until then
+    the thread's own open transaction reuses it, for as long as Django still holds the commit
+    callback that caches it (Django drops the callbacks of a rolled-back transaction)."""
 
     def __init__(self) -> None:
         self._cache: dict[int, _Cached] = {}
         self._lock = threading.Lock()
+        self._generation: dict[int, int] = {}  # bumped by forget(): stale commits are ignored
+        self._local = threading.local()  # this thread's keys waiting for their commit
+
+    def _pending(self) -> dict[int, tuple[bytes, object]]:
+        pending: dict[int, tuple[bytes, object]] = self._local.__dict__.setdefault("pending", {})
+        return pending
 
     def _cached(self, user_id: int) -> bytes | None:
         with self._lock:
@@ -90,7 +102,16 @@ class Keyring:
             if entry and entry.expires > time.monotonic():
                 return entry.key
             self._cache.pop(user_id, None)
-            return None
+        pending = self._pending().get(user_id)
+        if pending is not None:
+            key, callback = pending
+            connection = transaction.get_connection()
+            if connection.in_atomic_block and any(
+                item[1] is callback for item in connection.run_on_commit
+            ):
+                return key
+            self._pending().pop(user_id, None)
+        return None
 
     def _remember(self, user_id: int, key: bytes) -> None:
         with self._lock:
@@ -98,13 +119,28 @@ class Keyring:
                 self._cache.clear()
             self._cache[user_id] = _Cached(key, time.monotonic() + CACHE_SECONDS)
 
+    def _remember_when_committed(self, user_id: int, key: bytes) -> None:
+        generation = self._generation.get(user_id, 0)
+
+        def remember() -> None:
+            if self._generation.get(user_id, 0) == generation:
+                self._remember(user_id, key)
+
+        if transaction.get_connection().in_atomic_block:
+            self._pending()[user_id] = (key, remember)
+        transaction.on_commit(remember)  # at once outside a transaction
+
     def forget(self, user_id: int) -> None:
         with self._lock:
             self._cache.pop(user_id, None)
+            self._generation[user_id] = self._generation.get(user_id, 0) + 1
+        self._pending().pop(user_id, None)
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._generation.clear()
+        self._pending().clear()
 
     def key_for(self, user_id: int, *, create: bool) -> bytes:
         cached = self._cached(user_id)
@@ -130,7 +166,7 @@ class Keyring:
                 data_key = unwrap_data_key(row.wrapped_key, user_id, row.master_key_id)
         else:
             data_key = unwrap_data_key(row.wrapped_key, user_id, row.master_key_id)
-        self._remember(user_id, data_key)
+        self._remember_when_committed(user_id, data_key)
         return data_key
 
     def shred(self, user_id: int) -> None:

@@ -303,7 +303,12 @@ def watched_words_import(request: HttpRequest, payload: WatchedWordImportIn) -> 
     "/moderation/watched-words/export",
     auth=USER_AUTH,
     summary="Export watched words as CSV",
-    response={200: str},
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}
+        }
+    },
 )
 def watched_words_export(request: HttpRequest, community: str = "") -> HttpResponse:
     actor = actor_for_request(request)

@@ -6,14 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
+
+from alongside.moderation.actions import COMMANDS
+from alongside.moderation.models import ReportReason, WatchedWord
+from alongside.moderation.services import REPORT_TARGETS
 
 
 class ReportIn(Schema):
-    target_type: str = Field(max_length=16)
+    target_type: str = Field(max_length=16, json_schema_extra={"enum": list(REPORT_TARGETS)})
     #: a post or thread number, or a username
-    target_id: int | str
-    reason: str = Field(max_length=32)
+    target_id: StrictInt | str
+    reason: str = Field(max_length=32, json_schema_extra={"enum": list(ReportReason.values)})
     note: str | None = Field(default=None, max_length=4000)
 
 
@@ -80,7 +84,7 @@ class ItemDetailOut(ItemOut):
 
 
 class ActionIn(Schema):
-    action: str = Field(max_length=40)
+    action: str = Field(max_length=40, json_schema_extra={"enum": list(COMMANDS)})
     reason: str = Field(default="", max_length=4000)
     #: add_content_warning
     topics: list[str] | None = Field(default=None, max_length=20)
@@ -90,11 +94,11 @@ class ActionIn(Schema):
     #: move
     community: str | None = Field(default=None, max_length=80)
     #: slow_mode
-    seconds: int | None = None
+    seconds: StrictInt | None = None
     #: mute
-    hours: int | None = None
+    hours: StrictInt | None = None
     #: suspend
-    days: int | None = None
+    days: StrictInt | None = None
 
     def params(self) -> dict[str, Any]:
         return {
@@ -113,7 +117,7 @@ class ActionOut(Schema):
 
 
 class AppealIn(Schema):
-    text: str = Field(max_length=4000)
+    text: str = Field(max_length=4000, json_schema_extra={"minLength": 10})
 
 
 class AppealOut(Schema):
@@ -123,7 +127,7 @@ class AppealOut(Schema):
 
 
 class AppealDecideIn(Schema):
-    decision: str = Field(max_length=16)
+    decision: str = Field(max_length=16, json_schema_extra={"enum": ["uphold", "overturn"]})
     note: str = Field(default="", max_length=2000)
 
 
@@ -180,7 +184,7 @@ class WatchedWordIn(Schema):
     #: "" for the whole site (site moderators), or a community's address
     community: str = Field(default="", max_length=80)
     pattern: str = Field(max_length=400)
-    action: str = Field(max_length=16)
+    action: str = Field(max_length=16, json_schema_extra={"enum": list(WatchedWord.Action.values)})
     extra: str = Field(default="", max_length=1000)
 
 

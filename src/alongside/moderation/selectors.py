@@ -245,10 +245,32 @@ def item_detail(*, actor: Actor, item: Item) -> dict[str, Any]:
             ]
             out["prior_actions"] = [
                 _action_private(a)
-                for a in ModAction.objects.filter(subject_id=user.pk).order_by("-id")[:10]
+                for a in ModAction.objects.filter(subject_id=user.pk)
+                .exclude(_on_anonymous_content(user.pk))
+                .order_by("-id")[:10]
             ]
     out["anonymous_author_hidden"] = anonymous
     return out
+
+
+def _on_anonymous_content(user_id: int) -> Q:
+    """Actions about the person's anonymous posts and threads: listing them beside the
+    person's name would tie those posts to them without a recorded reveal (decision 0011)."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from alongside.communities.models import Post, Thread
+
+    def ids(model: Any) -> Any:
+        return (
+            model.objects.filter(author_id=user_id, anonymous=True)
+            .annotate(key=Cast("pk", CharField()))
+            .values("key")
+        )
+
+    return Q(target_type="post", target_id__in=ids(Post)) | Q(
+        target_type="thread", target_id__in=ids(Thread)
+    )
 
 
 def _action_private(action: ModAction) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 _MAX_ID = 2**63 - 1
 
@@ -30,7 +30,7 @@ class NotificationListOut(Schema):
 
 class NotificationReadIn(Schema):
     #: Absent or null: mark every notification read.
-    ids: list[int] | None = Field(default=None, max_length=500)
+    ids: list[StrictInt] | None = Field(default=None, max_length=500)
 
     def validated_ids(self) -> list[int] | None:
         if self.ids is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 
 class ConsentHistoryOut(Schema):
@@ -25,7 +25,7 @@ class ConsentOut(Schema):
 
 
 class ConsentIn(Schema):
-    granted: bool
+    granted: StrictBool
     version: str | None = Field(default=None, max_length=20)
 
 

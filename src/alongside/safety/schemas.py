@@ -5,9 +5,11 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StrictBool, StrictInt
 
+from alongside.safety.models import Case
 from alongside.safety.plan import SECTION_MAX_LENGTH
+from alongside.safety.services import CONCERN_TARGETS
 
 
 class HotlineOut(Schema):
@@ -214,7 +216,7 @@ class CaseNoteIn(Schema):
 
 
 class CaseResolveIn(Schema):
-    outcome: str
+    outcome: str = Field(json_schema_extra={"enum": list(Case.Outcome.values)})
     note: str | None = None
     #: The level the responder judged it was (optional): below high for a false alarm.
     level: str | None = None
@@ -231,9 +233,9 @@ class OutreachOut(Schema):
 
 
 class OnCallIn(Schema):
-    on_call: bool
+    on_call: StrictBool
     #: Stay on call for this many hours (1 to 168); open-ended when left out.
-    hours: int | None = None
+    hours: StrictInt | None = None
 
 
 class OnCallOut(Schema):
@@ -255,7 +257,7 @@ TargetId = Annotated[int | str, BeforeValidator(_int_or_text)]
 
 
 class ConcernIn(Schema):
-    target_type: str
+    target_type: str = Field(json_schema_extra={"enum": list(CONCERN_TARGETS)})
     #: A post's number, or a person's username (never coerced: ``true`` is not post 1).
     target_id: TargetId
     note: str | None = None
@@ -291,7 +293,7 @@ class TalkOut(Schema):
 
 
 class SafetySettingsIn(Schema):
-    concern_outreach: bool
+    concern_outreach: StrictBool
 
 
 class SafetySettingsOut(Schema):
