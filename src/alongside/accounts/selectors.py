@@ -9,6 +9,7 @@ from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from alongside.accounts.models import Block, FutureSelf, Preferences, RoleGrant, User
@@ -308,3 +309,23 @@ def is_trusted_approver(*, trusted_id: int, author_id: int | None) -> bool:
     return FutureSelf.objects.filter(
         user_id=author_id, trusted_user_id=trusted_id, trusted_accepted_at__isnull=False
     ).exists()
+
+
+def role_holders(roles: Iterable[str], *, community: str = "") -> set[int]:
+    """Ids of active people whose grant of one of ``roles`` is in effect: site-wide, or also
+    for ``community`` when given, and — when staff need MFA — with MFA on (without it they act
+    as members and could not open the queues these ids are told about)."""
+    scope = Q(community="") | Q(community=community) if community else Q(community="")
+    ids = set(
+        RoleGrant.objects.filter(scope, role__in=list(roles), user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    if ids and settings.STAFF_MFA_REQUIRED:
+        ids &= set(
+            Authenticator.objects.filter(
+                user_id__in=ids,
+                type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+            ).values_list("user_id", flat=True)
+        )
+    return ids

@@ -377,26 +377,10 @@ def _censor_with(lists: Sequence[Any]) -> Callable[[str], str]:
 
 def moderator_ids(community: str) -> set[int]:
     """Who watches the queue of ``community``: its moderators, site moderators and admins
-    whose role is in effect (an active account, and MFA on when staff need it: without it
-    they act as members and could not open the queue)."""
-    from allauth.mfa.models import Authenticator
+    whose role is in effect (an active account, and MFA on when staff need it)."""
+    from alongside.accounts.selectors import role_holders
 
-    from alongside.accounts.models import RoleGrant
-
-    scope = Q(community="") | Q(community=community) if community else Q(community="")
-    ids = set(
-        RoleGrant.objects.filter(
-            scope, role__in=(Role.MODERATOR, Role.ADMIN), user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
-    if ids and settings.STAFF_MFA_REQUIRED:
-        ids &= set(
-            Authenticator.objects.filter(
-                user_id__in=ids,
-                type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
-            ).values_list("user_id", flat=True)
-        )
-    return ids
+    return role_holders((Role.MODERATOR, Role.ADMIN), community=community)
 
 
 def queue_publish(item: Item, change: str) -> None:

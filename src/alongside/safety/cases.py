@@ -24,7 +24,6 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -32,7 +31,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alongside.accounts.models import RoleGrant, User
+from alongside.accounts.models import User
+from alongside.accounts.selectors import role_holders
 from alongside.core.actor import Actor, Role
 from alongside.core.api import ApiError
 from alongside.core.audit import audit_record
@@ -100,21 +100,8 @@ def clean_note(value: Any, *, field: str, max_length: int, required: bool) -> st
 
 
 def _holders(role: Role) -> set[int]:
-    """Active people holding ``role`` site-wide, and — when staff need MFA — with MFA on
-    (without it the role is not in effect: they could not open the queue)."""
-    ids = set(
-        RoleGrant.objects.filter(role=role.value, community="", user__is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    if ids and settings.STAFF_MFA_REQUIRED:
-        ids &= set(
-            Authenticator.objects.filter(
-                user_id__in=ids,
-                type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
-            ).values_list("user_id", flat=True)
-        )
-    return ids
+    """Active people holding ``role`` site-wide, with the role in effect (MFA on when needed)."""
+    return role_holders([role.value])
 
 
 def responder_ids() -> set[int]:
