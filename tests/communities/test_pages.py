@@ -332,6 +332,26 @@ def test_support_panel_shows_once_after_writing_words_of_distress(
     assert 'id="support"' not in again
 
 
+def test_each_post_offers_report_and_worried_links_to_members_but_not_on_their_own(
+    make_community: Any, person: Any
+) -> None:
+    """The post fragments are memoised per process (core/fragments.py): what they show must
+    come from their own context, not from the request's (a regression: "Report" vanished)."""
+    make_community("anxiety")
+    writer, reader = person("report_writer"), person("report_reader")
+    thread = start_thread(writer).thread
+    mine = reply_to(reader, thread, "Sending you strength.").post
+    page = reader.html(f"/t/{thread.pk}/")
+    opening = thread.posts.get(is_opening=True)
+    report = f"/report/?target_type=post&amp;target_id={opening.pk}"
+    worried = f"/safety/concern/?target_type=post&amp;target_id={opening.pk}"
+    assert page.count(report) == 1 and "Report this post by report_writer" in page
+    assert f"target_id={mine.pk}" not in page  # nothing to report or worry about in my own
+    visitor = Client().get(f"/t/{thread.pk}/").content.decode()
+    assert report not in visitor  # reporting needs an account
+    assert page.count(worried) == 1
+
+
 # --- anonymity ---------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from alongside.accounts.models import User
 from alongside.core.models import AuditEntry
 from alongside.safety import cases
 from alongside.safety.models import Case, CaseNote, Concern, OnCall, SafetySettings
-from tests.safety.crisis import IMMINENT, browser, community, member, responder, thread
+from tests.safety.crisis import IMMINENT, api, browser, community, member, responder, thread
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,35 @@ def test_the_case_page_shows_highlighted_evidence_and_is_audited() -> None:
     assert writer["username"] in html
     assert f'href="/t/{created["id"]}/#post-{created["post"]["id"]}"' in html
     assert AuditEntry.objects.filter(action="safety.case.view").count() == 1
+
+
+def test_a_post_that_waits_for_its_authors_future_self_is_read_in_the_case_not_linked() -> None:
+    """Only its author can open a waiting post: the case shows its words and its status in
+    words, without a link that would answer 404 to the responder."""
+    community()
+    writer = member()
+    assert (
+        api(
+            writer["token"],
+            "PUT",
+            "/api/v1/me/future-self",
+            {"hold_hours": 4, "trusted_username": None},
+        ).status_code
+        == 200
+    )
+    created = thread(writer["token"], IMMINENT)
+    assert created["post"]["status"] == "pending"
+    case = Case.objects.get(person_id=writer["user_id"])
+    page = browser(responder())
+    response = page.get(f"/safety/cases/{case.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<mark>" in html and "Waiting to be published" in html
+    assert f'href="/t/{created["id"]}/' not in html
+    assert page.get(f"/t/{created['id']}/").status_code == 404  # why there is no link
+    detail = page.get(f"/api/v1/safety/cases/{case.pk}").json()
+    post = detail["evidence"][0]["post"]
+    assert post["published"] is False and post["status_label"] == "Waiting to be published"
 
 
 def test_acknowledge_note_outreach_and_resolve_through_the_page() -> None:

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from alongside.communities.models import Community, Invitation, Membership, Post, Status, Thread
+from alongside.communities.models import (
+    Bookmark,
+    Community,
+    Invitation,
+    Membership,
+    Post,
+    Status,
+    Thread,
+)
 from alongside.core.actor import Actor, Role
 
 
@@ -129,13 +139,42 @@ def thread_visible_to(actor: Actor, thread: Thread, place: Place) -> bool:
     )
 
 
-def get_thread_for(actor: Actor, thread_id: int) -> tuple[Thread, Place]:
+_THREAD = connection.ops.quote_name(Thread._meta.db_table)
+_MEMBERSHIP = connection.ops.quote_name(Membership._meta.db_table)
+_BOOKMARK = connection.ops.quote_name(Bookmark._meta.db_table)
+
+
+def get_thread_for(
+    actor: Actor, thread_id: int, *, with_bookmark: bool = False
+) -> tuple[Thread, Place]:
     """A thread the actor may read. Missing, in a community they may not read, or hidden
-    from them: the same 404."""
-    thread = Thread.objects.select_related("community").filter(pk=thread_id).first()
+    from them: the same 404. One query: the thread, its community and author, whether the
+    actor joined the community (and, ``with_bookmark``, whether they bookmarked the thread:
+    ``thread.bookmarked``)."""
+    queryset = Thread.objects.select_related("community", "author")
+    if actor.user_id is not None:
+        # Raw EXISTS: the ORM's Exists() costs more to compile than the query costs to run.
+        queryset = queryset.annotate(
+            joined=RawSQL(  # noqa: S611 - table names from the models, the id bound
+                f"EXISTS (SELECT 1 FROM {_MEMBERSHIP} m WHERE m.user_id = %s "  # noqa: S608
+                f"AND m.community_id = {_THREAD}.community_id)",
+                [actor.user_id],
+                output_field=BooleanField(),
+            )
+        )
+        if with_bookmark:
+            queryset = queryset.annotate(
+                bookmarked=RawSQL(  # noqa: S611 - as above
+                    f"EXISTS (SELECT 1 FROM {_BOOKMARK} b WHERE b.user_id = %s "  # noqa: S608
+                    f"AND b.thread_id = {_THREAD}.id)",
+                    [actor.user_id],
+                    output_field=BooleanField(),
+                )
+            )
+    thread = queryset.filter(pk=thread_id).first()
     if thread is None:
         raise Http404
-    place = place_for(actor, thread.community)
+    place = place_for(actor, thread.community, is_member=getattr(thread, "joined", False))
     _visible_or_404(actor, place)
     if not place.can_read or not thread_visible_to(actor, thread, place):
         raise Http404

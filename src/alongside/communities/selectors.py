@@ -43,6 +43,7 @@ from alongside.communities.models import (
 )
 from alongside.core.actor import Actor, Role
 from alongside.core.content_warnings import topic_label
+from alongside.core.http import id_url
 from alongside.core.markdown import plain_text
 from alongside.core.pagination import cursor_decode, cursor_encode
 
@@ -144,7 +145,7 @@ def post_data(
     return {
         "id": post.pk,
         "thread_id": post.thread_id,
-        "url": reverse("thread-detail", args=[post.thread_id]) + f"#post-{post.pk}",
+        "url": id_url("thread-detail", post.thread_id) + f"#post-{post.pk}",
         "author": author_data(
             actor,
             author=post.author,
@@ -209,7 +210,7 @@ def thread_data(
     return {
         "id": thread.pk,
         "title": title,
-        "url": reverse("thread-detail", args=[thread.pk]),
+        "url": id_url("thread-detail", thread.pk),
         "community": community_data(thread.community, is_member=is_member),
         "author": author_data(
             actor,
@@ -389,6 +390,46 @@ def _visible_posts_q(actor: Actor, place: Place) -> Q:
     return q
 
 
+#: What a page of posts reads: the whole post, and of the people only what ``author_data``
+#: shows (a full user row per post and per parent was most of the page's database decoding).
+_PAGE_POST_FIELDS = (
+    *(f.attname for f in Post._meta.concrete_fields),
+    "author__id",
+    "author__username",
+    "author__display_name",
+    "reply_to__id",
+    "reply_to__author_id",
+    "reply_to__anonymous",
+    "reply_to__status",
+    "reply_to__author__id",
+    "reply_to__author__username",
+    "reply_to__author__display_name",
+)
+
+
+def _post_rows(
+    *,
+    actor: Actor,
+    thread: Thread,
+    place: Place,
+    filters: Filters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Post], bool]:
+    qs = _apply_filters(
+        Post.objects.filter(thread=thread).filter(_visible_posts_q(actor, place)), filters
+    )
+    after = cursor_decode(cursor, [datetime.datetime, int])
+    if after is not None:
+        qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
+    rows = list(
+        qs.select_related("author", "reply_to", "reply_to__author")
+        .only(*_PAGE_POST_FIELDS)
+        .order_by("created_at", "id")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
 def post_page(
     *,
     actor: Actor,
@@ -397,34 +438,29 @@ def post_page(
     filters: Filters | None = None,
     cursor: str | None = None,
     limit: int = POSTS_PAGE_SIZE,
+    rows: tuple[list[Post], bool] | None = None,
 ) -> dict[str, Any]:
     """A page of a thread's posts in the order they were published, in 3 queries (posts,
     reaction counts, mine). A post that waited for its author's future self takes its place
-    when it is published (its ``created_at``), not when it was written (decision 0013)."""
+    when it is published (its ``created_at``), not when it was written (decision 0013).
+    ``rows``: the page's posts when the caller read them already (``_post_rows``)."""
     filters = filters if filters is not None else filters_for(actor)
     moderator = place.can_moderate or is_site_staff(actor)
-    qs = _apply_filters(
-        Post.objects.filter(thread=thread).filter(_visible_posts_q(actor, place)), filters
-    )
-    after = cursor_decode(cursor, [datetime.datetime, int])
-    if after is not None:
-        qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
-    rows = list(
-        qs.select_related("author", "reply_to", "reply_to__author").order_by("created_at", "id")[
-            : limit + 1
-        ]
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    ids = [p.pk for p in rows]
+    if rows is None:
+        rows = _post_rows(
+            actor=actor, thread=thread, place=place, filters=filters, cursor=cursor, limit=limit
+        )
+    posts, more = rows
+    ids = [p.pk for p in posts]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for post_id, kind, n in (
-        Reaction.objects.filter(post_id__in=ids)
-        .values("post_id", "kind")
-        .annotate(n=Count("id"))
-        .values_list("post_id", "kind", "n")
-    ):
-        counts[post_id][kind] = n
+    if ids:
+        for post_id, kind, n in (
+            Reaction.objects.filter(post_id__in=ids)
+            .values("post_id", "kind")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "kind", "n")
+        ):
+            counts[post_id][kind] = n
     mine: dict[int, set[str]] = defaultdict(set)
     if actor.user_id is not None and ids:
         for post_id, kind in Reaction.objects.filter(
@@ -440,9 +476,9 @@ def post_page(
             reactions=counts.get(p.pk),
             mine=mine.get(p.pk, ()),
         )
-        for p in rows
+        for p in posts
     ]
-    last = rows[-1] if more and rows else None
+    last = posts[-1] if more and posts else None
     return {"items": items, "next": cursor_encode([last.created_at, last.pk]) if last else None}
 
 
@@ -450,13 +486,30 @@ def thread_detail(
     *, actor: Actor, thread: Thread, place: Place, cursor: str | None = None
 ) -> dict[str, Any]:
     """The thread with a page of its posts. A thread whose opening post carries a topic the
-    viewer hides is shown as a notice, without its posts."""
+    viewer hides is shown as a notice, without its posts. On the first page the opening
+    post is the first row of the page (read once); ``thread.bookmarked``, when the caller
+    read it with the thread (``access.get_thread_for``), saves a query."""
     filters = filters_for(actor)
-    opening = (
-        Post.objects.filter(thread=thread, is_opening=True)
-        .only("id", "thread_id", "body", "cw_text", "cw_topics", "status")
-        .first()
-    )
+    hidden_topics = [t for t in topics_of(thread.cw_topics) if t in filters.hidden_topics]
+    rows = None
+    opening = None
+    if not hidden_topics:
+        rows = _post_rows(
+            actor=actor,
+            thread=thread,
+            place=place,
+            filters=filters,
+            cursor=cursor,
+            limit=POSTS_PAGE_SIZE,
+        )
+        if cursor is None and rows[0] and rows[0][0].is_opening:
+            opening = rows[0][0]
+    if opening is None:
+        opening = (
+            Post.objects.filter(thread=thread, is_opening=True)
+            .only("id", "thread_id", "body", "cw_text", "cw_topics", "status")
+            .first()
+        )
     tags = list(
         PostTag.objects.filter(thread=thread, post__is_opening=True)
         .order_by("tag__name")
@@ -465,7 +518,6 @@ def thread_detail(
     data = thread_data(
         actor, thread, filters=filters, opening=opening, tags=tags, is_member=place.is_member
     )
-    hidden_topics = [t for t in topics_of(thread.cw_topics) if t in filters.hidden_topics]
     data["hidden_by_filters"] = bool(hidden_topics)
     data["can_reply"] = actor.is_authenticated and (
         place.can_moderate or (not thread.locked and thread.status == Status.VISIBLE)
@@ -474,14 +526,17 @@ def thread_detail(
     data["can_reveal"] = actor.is_authenticated and (
         place.can_moderate or actor.has_role(Role.CRISIS_RESPONDER)
     )
-    data["bookmarked"] = actor.user_id is not None and (
-        Bookmark.objects.filter(user_id=actor.user_id, thread=thread).exists()
-    )
-    if hidden_topics:
+    bookmarked = getattr(thread, "bookmarked", None)
+    if bookmarked is None:
+        bookmarked = actor.user_id is not None and (
+            Bookmark.objects.filter(user_id=actor.user_id, thread=thread).exists()
+        )
+    data["bookmarked"] = bool(bookmarked)
+    if rows is None:
         data["posts"] = {"items": [], "next": None}
     else:
         data["posts"] = post_page(
-            actor=actor, thread=thread, place=place, filters=filters, cursor=cursor
+            actor=actor, thread=thread, place=place, filters=filters, cursor=cursor, rows=rows
         )
     return data
 

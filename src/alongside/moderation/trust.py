@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -119,9 +119,20 @@ def reading_record(
     now = now or timezone.now()
     day = now.date()
     posts_seen = max(0, min(int(posts_seen), 200))
+    table = connection.ops.quote_name(ThreadVisit._meta.db_table)
+    # Most views are repeats: one statement that inserts nothing (no transaction, no failed
+    # insert logged as an error by PostgreSQL). Counting is best effort: should the counters
+    # below fail, this view stays counted without them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, thread_id, day) VALUES (%s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (user_id, thread_id, day) DO NOTHING RETURNING id",
+            [user_id, thread_id, connection.ops.adapt_datefield_value(day)],
+        )
+        if cursor.fetchone() is None:
+            return False  # counted already today (or a concurrent view counted it)
     try:
         with transaction.atomic():
-            ThreadVisit.objects.create(user_id=user_id, thread_id=thread_id, day=day)
             stats, _created = TrustStats.objects.get_or_create(user_id=user_id)
             new_day = stats.last_visit_on != day
             TrustStats.objects.filter(pk=user_id).update(
@@ -133,7 +144,7 @@ def reading_record(
                 last_visit_on=day,
             )
     except IntegrityError:
-        return False  # counted already today (or a concurrent view counted it)
+        return False  # the counters row appeared under us; this view is counted, not summed
     return True
 
 

@@ -302,7 +302,19 @@ def report_sent(request: HttpRequest) -> HttpResponse:
 def community_modlog(request: HttpRequest, slug: str) -> HttpResponse:
     place = get_community_for(_actor(request), slug)
     if not place.can_read:
-        raise Http404
+        # As the API answers: the community's existence is public (its page offers Join),
+        # its log is for members.
+        return render(
+            request,
+            "core/error.html",
+            {
+                "title": _("Members only"),
+                "message": _("Join this community to read its log."),
+                "action_url": reverse("community-detail", args=[place.community.slug]),
+                "action_label": _("Go to the community"),
+            },
+            status=403,
+        )
     try:
         page = selectors.modlog_page(
             community=place.community.slug, cursor=request.GET.get("cursor")

@@ -133,6 +133,11 @@ class EvidencePostOut(Schema):
     community: str
     anonymous: bool
     status: str
+    #: The status in the reader's language.
+    status_label: str
+    #: Visible (or deleted) in its thread, so ``url`` opens it; a held, removed or waiting
+    #: post does not open there for everyone who reads the case.
+    published: bool
     gone: bool
     segments: list[SegmentOut]
     #: The post was edited since it was assessed: highlights would be misplaced, so none.

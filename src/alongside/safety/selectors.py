@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alongside.communities.models import Post
+from alongside.communities.models import Status as PostStatus
 from alongside.core.actor import Actor
 from alongside.core.pagination import cursor_decode, cursor_encode
 from alongside.safety import support
@@ -236,6 +237,10 @@ def _post_data(post: Post | None, *, digest: str = "", spans: list[Any] | None =
         "community": thread.community.name,
         "anonymous": post.anonymous,
         "status": post.status,
+        "status_label": str(PostStatus(post.status).label),
+        # Only a published post (or its tombstone) opens at its address for a responder; a
+        # held, removed or still-waiting post is read here, in the case.
+        "published": post.status in (PostStatus.VISIBLE, PostStatus.DELETED),
         "gone": gone,
         "segments": [] if gone else segments,
         "changed": bool(digest) and not gone and not unchanged,

@@ -4,7 +4,6 @@ refusal into a page."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +21,7 @@ from alongside.accounts.middleware import actor_for_request
 from alongside.communities.models import Reaction
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
+from alongside.core.http import id_url
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -119,22 +119,6 @@ def parse_id(value: str | None) -> int | None:
     if value and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
-
-
-_URL_MARKER = 987654321
-
-
-@functools.cache
-def _url_parts(name: str) -> tuple[str, str]:
-    head, _marker, tail = reverse(name, args=[_URL_MARKER]).partition(str(_URL_MARKER))
-    return head, tail
-
-
-def id_url(name: str, object_id: int) -> str:
-    """``reverse(name, args=[object_id])`` for a route taking one integer, reversed once per
-    process: a thread page builds several links per post and ``reverse`` dominated its cost."""
-    head, tail = _url_parts(name)
-    return f"{head}{object_id}{tail}"
 
 
 POST_LINKS = (
