@@ -35,9 +35,12 @@ tell the writer before saving. All regular expressions here are linear (no neste
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -660,6 +663,14 @@ def _cut(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
+#: Excerpts already made in this process, by a digest of the text and the limit: a thread
+#: list shows twenty, and parsing each opening post again on every view was most of the
+#: list's cost. A digest, not the text, is the key, so long posts are not kept in memory.
+_EXCERPTS: OrderedDict[tuple[bytes, int], str] = OrderedDict()
+_EXCERPTS_MAX = 4096
+_EXCERPTS_LOCK = threading.Lock()
+
+
 def plain_text(text: str, limit: int = 200) -> str:
     """A one-line excerpt of a post for notifications, feed previews and search snippets:
     no markup, whitespace collapsed, at most ``limit`` characters (ending in "…" when cut).
@@ -667,6 +678,24 @@ def plain_text(text: str, limit: int = 200) -> str:
     The result is plain text, not HTML: let the template escape it."""
     if limit <= 0:
         return ""
+    key = (
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
+        limit,
+    )
+    with _EXCERPTS_LOCK:
+        found = _EXCERPTS.get(key)
+        if found is not None:
+            _EXCERPTS.move_to_end(key)
+            return found
+    excerpt = _plain_text(text, limit)
+    with _EXCERPTS_LOCK:
+        _EXCERPTS[key] = excerpt
+        while len(_EXCERPTS) > _EXCERPTS_MAX:
+            _EXCERPTS.popitem(last=False)
+    return excerpt
+
+
+def _plain_text(text: str, limit: int) -> str:
     text = _prepare(text)
     if _markup_cost(text) > MARKUP_BUDGET:
         parts: Iterable[str] = [text]
