@@ -567,6 +567,29 @@ def test_plain_text_cuts_at_a_word_boundary_with_an_ellipsis() -> None:
     assert plain_text(text, limit=len(text)) == text
 
 
+def test_plain_text_memoises_excerpts_by_text_and_limit_within_a_bound(monkeypatch) -> None:
+    from alongside.core import markdown
+
+    monkeypatch.setattr(markdown, "_EXCERPTS_MAX", 3)
+    monkeypatch.setattr(markdown, "_EXCERPTS", type(markdown._EXCERPTS)())
+    calls: list[tuple[str, int]] = []
+    real = markdown._plain_text
+
+    def counting(text: str, limit: int) -> str:
+        calls.append((text, limit))
+        return real(text, limit)
+
+    monkeypatch.setattr(markdown, "_plain_text", counting)
+    text = "Some **days** are heavier than others, and that is all right."
+    assert plain_text(text, 20) == plain_text(text, 20) == real(text, 20)
+    assert plain_text(text, 200) == real(text, 200)  # another limit, another excerpt
+    assert calls == [(text, 20), (text, 200)]
+    assert plain_text(text + " Edited.", 20) == real(text + " Edited.", 20)  # new words
+    for n in range(5):
+        plain_text(f"post {n}", 20)
+    assert len(markdown._EXCERPTS) == 3
+
+
 def test_plain_text_without_spaces_is_cut_hard_but_not_inside_a_character() -> None:
     excerpt = plain_text("失眠" * 50, limit=10)
     assert excerpt == "失眠失眠失眠失眠失…"
