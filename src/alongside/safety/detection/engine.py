@@ -9,7 +9,8 @@ How a level comes about (each step is visible in the result):
    English patterns are scanned in their *led* form (``rules.lead_pattern``): the same
    matches, found faster.
 3. Each hit is read in its sentence: an overlapping idiom, a negation that reaches it
-   (also across "or"/"nor": "not suicidal or self-harming"),
+   (also across "or"/"nor": "not suicidal or self-harming"; not when an effort against the
+   act stands before it, "trying not to…", which shows the urge is there),
    fiction or generic reported speech ("people say…"), second person ("you") or a generic
    subject ("people who…") discount it (it goes to ``discounted`` with the reason).
    Whose words they are (self / other) comes from the nearest subject in the clause (a
@@ -90,6 +91,8 @@ _MAX_LEXICON_HITS_PER_WORD = 4
 _MAX_EVIDENCE = 25
 _SENTENCE_WINDOW = 240
 _ESCALATION_DISTANCE = 600
+#: How far before a negation an effort against the act is looked for ("trying hard not to").
+_EFFORT_REACH = 40
 _BANDS = {
     "none": (0.0, 0.2),
     "low": (0.2, 0.45),
@@ -257,15 +260,22 @@ def _weigh(
     start, end = match.span()
     hit = _Hit(start, end, rule.id, rule.category, rule.level, rule=rule, weight=rule.weight)
     where = _sentence(ctx, text, start, end, windows)
-    if (
-        rule.negatable
-        and _search(
-            ctx.negated_before, leads.get("negated_before"), text, where.clause_start, start
-        )
-        and not ctx.negation_released_after.match(text, end)
-    ):
-        hit.discount = "negated"
-        return hit
+    negation = (
+        _search(ctx.negated_before, leads.get("negated_before"), text, where.clause_start, start)
+        if rule.negatable
+        else None
+    )
+    if negation is not None and not ctx.negation_released_after.match(text, end):
+        if not ctx.negation_effort_before.search(
+            text, max(where.clause_start, negation.start() - _EFFORT_REACH), negation.start()
+        ):
+            hit.discount = "negated"
+            return hit
+        # "I'm trying not to kill myself": the effort shows the urge is there now; for
+        # self-harm that is an urge resisted (moderate), not an act
+        hit.modifiers.append("resisting")
+        if rule.category == "self_harm":
+            hit.level = _cap(hit.level, "moderate")
     fiction = leads.get("fiction")
     if _search(ctx.fiction, fiction, text, where.start, start) or _search(
         ctx.fiction, fiction, text, end, where.end

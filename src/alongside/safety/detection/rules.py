@@ -142,6 +142,10 @@ class Context:
     first_person: re.Pattern[str]
     #: The word-bounded cues led by the character before them (``lead_pattern``), by name.
     leads: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    #: Anchored at the end, right before a negation: an effort against the act ("trying
+    #: not to…", "fighting not to…"), which shows the urge is there rather than denying it.
+    #: Optional in a rule file (never matches when absent).
+    negation_effort_before: re.Pattern[str] = re.compile(r"(?!x)x")
 
 
 @dataclass(frozen=True)
@@ -499,6 +503,10 @@ _CONTEXT_FIELDS = (
 )
 
 
+#: Context cues a rule file may leave out.
+_OPTIONAL_CONTEXT_FIELDS = ("negation_effort_before",)
+
+
 def _context(table: Mapping[str, Any], lang: str, fragments: Mapping[str, str]) -> Context:
     table = {k: v for k, v in table.items() if k not in {"negation_cues", "recovery_keys"}}
     missing = [name for name in _CONTEXT_FIELDS if name not in table]
@@ -531,10 +539,19 @@ def _context(table: Mapping[str, Any], lang: str, fragments: Mapping[str, str]) 
             expanded = _soften(_expand(str(table[name]), fragments, name))
             compiled[name] = re.compile(rf"(?<![a-z0-9])(?:{expanded})")
     leads = {name: lead for name, pattern in compiled.items() if (lead := lead_pattern(pattern))}
+    optional: dict[str, re.Pattern[str]] = {}
+    for name in _OPTIONAL_CONTEXT_FIELDS:
+        if name in table:
+            where = f"{lang} context {name}"
+            compile_pattern(str(table[name]), lang=lang, fragments=fragments, where=where)
+            expanded = _soften(_expand(str(table[name]), fragments, where))
+            # anchored at the end, like negated_before (no right boundary)
+            head = "(?<![a-z0-9])" if lang == "en" else ""
+            optional[name] = re.compile(rf"{head}(?:{expanded})")
     groups = set(compiled["subject"].groupindex)
     if not {"self", "second", "other", "generic"} <= groups:
         raise RuleFileError(f"{lang} context subject: needs groups self, second, other, generic")
-    return Context(**compiled, leads=leads)
+    return Context(**compiled, leads=leads, **optional)
 
 
 def _load_language(raw: Mapping[str, Any], common: Mapping[str, str]) -> LanguageRules:
