@@ -123,13 +123,15 @@ def reading_record(
     # Most views are repeats: one statement that inserts nothing (no transaction, no failed
     # insert logged as an error by PostgreSQL). Counting is best effort: should the counters
     # below fail, this view stays counted without them.
+    # ``rowcount`` says whether a row went in (0 when the conflict left it out), on SQLite
+    # versions without RETURNING too.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (user_id, thread_id, day) VALUES (%s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (user_id, thread_id, day) DO NOTHING RETURNING id",
+            "ON CONFLICT (user_id, thread_id, day) DO NOTHING",
             [user_id, thread_id, connection.ops.adapt_datefield_value(day)],
         )
-        if cursor.fetchone() is None:
+        if cursor.rowcount != 1:
             return False  # counted already today (or a concurrent view counted it)
     try:
         with transaction.atomic():
