@@ -1,17 +1,30 @@
-"""ASGI entry point: Django for HTTP, Channels for /ws/ (served by uvicorn)."""
+"""ASGI entry point: Django for HTTP (its WSGI handler in a worker thread, decision 0019),
+Channels for /ws/ (served by uvicorn)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alongside.settings")
 
-from django.core.asgi import get_asgi_application
+import django
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from alongside.core.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+http_application: Any
+if os.environ.get("ALONGSIDE_HTTP_HANDLER", "") == "django-asgi":
+    # The fallback to Django's own ASGI handler (slower, decision 0019; docs/operations.md).
+    from django.core.handlers.asgi import ASGIHandler
+
+    http_application = ASGIHandler()
+else:
+    from alongside.core.asgi_http import DjangoHTTP
+
+    http_application = DjangoHTTP()
+
+application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
