@@ -50,7 +50,7 @@ def test_the_memo_is_bounded() -> None:
     memo = FragmentMemo(max_entries=3)
     for n in range(10):
         memo.render(TEMPLATE, _author(f"member {n}"))
-    assert len(memo._data) == 3
+    assert len(memo) == 3
 
 
 def test_one_csrf_token_per_response() -> None:

@@ -569,9 +569,9 @@ def test_plain_text_cuts_at_a_word_boundary_with_an_ellipsis() -> None:
 
 def test_plain_text_memoises_excerpts_by_text_and_limit_within_a_bound(monkeypatch) -> None:
     from alongside.core import markdown
+    from alongside.core.lru import BoundedMemo
 
-    monkeypatch.setattr(markdown, "_EXCERPTS_MAX", 3)
-    monkeypatch.setattr(markdown, "_EXCERPTS", type(markdown._EXCERPTS)())
+    monkeypatch.setattr(markdown, "_EXCERPTS", BoundedMemo(3))
     calls: list[tuple[str, int]] = []
     real = markdown._plain_text
 

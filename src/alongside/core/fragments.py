@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,17 +24,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from alongside.core.lru import BoundedMemo
+
 CSRF_PLACEHOLDER = "csrf-placeholder-5b0c3f"
 MAX_ENTRIES = 5000
 
 
-class FragmentMemo:
+class FragmentMemo(BoundedMemo[bytes, str]):
+    """Rendered fragments keyed by a digest of everything the template reads."""
+
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict[bytes, str] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(max_entries)
 
     def _key(self, template_name: str, context: Mapping[str, Any]) -> bytes | None:
         try:
@@ -55,25 +53,9 @@ class FragmentMemo:
 
     def render(self, template_name: str, context: Mapping[str, Any]) -> str:
         key = self._key(template_name, context)
-        if key is not None:
-            with self._lock:
-                found = self._data.get(key)
-                if found is not None:
-                    self._data.move_to_end(key)
-                    self.hits += 1
-                    return found
-        html = render_to_string(template_name, dict(context))
-        if key is not None:
-            with self._lock:
-                self.misses += 1
-                self._data[key] = html
-                while len(self._data) > self.max_entries:
-                    self._data.popitem(last=False)
-        return html
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+        if key is None:
+            return render_to_string(template_name, dict(context))
+        return self.get_or_compute(key, lambda: render_to_string(template_name, dict(context)))
 
 
 memo = FragmentMemo()

@@ -38,9 +38,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +48,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+
+from alongside.core.lru import BoundedMemo
 
 __all__ = [
     "HASHTAG_RE",
@@ -666,9 +666,7 @@ def _cut(text: str, limit: int) -> str:
 #: Excerpts already made in this process, by a digest of the text and the limit: a thread
 #: list shows twenty, and parsing each opening post again on every view was most of the
 #: list's cost. A digest, not the text, is the key, so long posts are not kept in memory.
-_EXCERPTS: OrderedDict[tuple[bytes, int], str] = OrderedDict()
-_EXCERPTS_MAX = 4096
-_EXCERPTS_LOCK = threading.Lock()
+_EXCERPTS: BoundedMemo[tuple[bytes, int], str] = BoundedMemo(4096)
 
 
 def plain_text(text: str, limit: int = 200) -> str:
@@ -682,17 +680,7 @@ def plain_text(text: str, limit: int = 200) -> str:
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
         limit,
     )
-    with _EXCERPTS_LOCK:
-        found = _EXCERPTS.get(key)
-        if found is not None:
-            _EXCERPTS.move_to_end(key)
-            return found
-    excerpt = _plain_text(text, limit)
-    with _EXCERPTS_LOCK:
-        _EXCERPTS[key] = excerpt
-        while len(_EXCERPTS) > _EXCERPTS_MAX:
-            _EXCERPTS.popitem(last=False)
-    return excerpt
+    return _EXCERPTS.get_or_compute(key, lambda: _plain_text(text, limit))
 
 
 def _plain_text(text: str, limit: int) -> str:

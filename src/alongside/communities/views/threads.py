@@ -39,6 +39,7 @@ from alongside.core import fragments
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
 from alongside.core.http import redirect_after_post
+from alongside.core.lru import BoundedMemo
 from alongside.moderation import services as moderation_services
 from alongside.safety.selectors import support_panel, support_session_fields
 
@@ -237,21 +238,20 @@ def _thread_page(
     )
 
 
-_BLANK_REPLY_FIELDS: dict[str, str] = {}
+_BLANK_REPLY_FIELDS: BoundedMemo[str, str] = BoundedMemo(64)  # one per language
 
 
 def _blank_reply_fields() -> SafeString:
     """The reply form's fields, empty, as every reader gets them: rendered once per language
     and process (a dozen widget templates were a fifth of a signed-in thread page's time).
     Nothing in them depends on the reader; the CSRF token is outside, in the form tag."""
-    language = translation.get_language() or ""
-    html = _BLANK_REPLY_FIELDS.get(language)
-    if html is None:
-        html = render_to_string(
+    html = _BLANK_REPLY_FIELDS.get_or_compute(
+        translation.get_language() or "",
+        lambda: render_to_string(
             "communities/thread_detail/reply_fields.html",
             {"reply_form": ReplyForm(auto_id="reply_%s")},
-        )
-        _BLANK_REPLY_FIELDS[language] = html
+        ),
+    )
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, escaped there
 
 
