@@ -224,3 +224,32 @@ async def test_a_client_that_leaves_before_its_body_is_not_answered() -> None:
 
     await app(http_scope("/", method="POST"), receive, send)
     assert sent == [] and ran == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_static_file_streams_through_and_head_has_no_body() -> None:
+    """WhiteNoise answers with a file response (an iterator over an open file): it is read
+    in the worker thread, sent whole, and closed."""
+    from django.contrib.staticfiles import finders
+
+    found = finders.find("alongside/site.css")
+    assert found, "the stylesheet is where the site links it"
+    with open(found, "rb") as handle:
+        expected = handle.read()
+    status, headers, body, _ = await call(application, http_scope("/static/alongside/site.css"))
+    assert status == 200
+    assert headers[b"content-type"][0].startswith(b"text/css")
+    assert body == expected
+    status, headers, body, _ = await call(
+        application, http_scope("/static/alongside/site.css", method="HEAD")
+    )
+    assert status == 200 and body == b""
+    assert headers[b"content-length"] == [str(len(expected)).encode()]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_unknown_page_is_the_sites_404_not_a_server_error() -> None:
+    status, headers, body, _ = await call(application, http_scope("/no/such/page/"))
+    assert status == 404
+    assert headers[b"content-type"][0].startswith(b"text/html")
+    assert b"<html" in body
