@@ -28,3 +28,8 @@ else:
     http_application = DjangoHTTP()
 
 application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
+
+if os.environ.get("ALONGSIDE_SERVING"):
+    from alongside.core.server import tune_gc
+
+    tune_gc()

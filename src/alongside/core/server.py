@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import errno
+import gc
 import logging
+import os
 import re
 import socket
 from typing import Any
@@ -14,6 +16,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 ASGI_APP = "alongside.asgi:application"
+#: Set by :func:`run_uvicorn` for the server's processes (workers inherit it).
+SERVING_ENV = "ALONGSIDE_SERVING"
+#: Collect the youngest generation after this many net allocations of container objects
+#: (Python's default is 700): a page allocates tens of thousands, so the default collected
+#: dozens of times per page (decision 0019).
+GC_THRESHOLDS = (50_000, 20, 100)
 _SECRET_PARAM = re.compile(r"((?:^|[?&;\s])(?:token|session_token|key|code)=)[^&;\s\"]+", re.I)
 
 
@@ -64,8 +72,21 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def tune_gc() -> None:
+    """For a long-running server process, once its code is loaded: move everything that
+    exists now (modules, URL patterns, settings, rule files) out of the collector's sight
+    (``gc.freeze``), and collect young objects far less often. On the signed-in thread page
+    this took the collector from ~0.5 to ~0.2 ms a page and the page's CPU down ~9 %
+    (decision 0019). Cycles are still collected; memory stays bounded (a few MB more)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run_uvicorn(*, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
     import uvicorn
+
+    os.environ[SERVING_ENV] = "1"  # alongside.asgi tunes the collector of each worker
 
     uvicorn.run(
         ASGI_APP,
