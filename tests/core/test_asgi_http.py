@@ -13,7 +13,7 @@ import pytest
 from django.core.signals import request_finished
 
 from alongside.asgi import application
-from alongside.core.asgi_http import DUPLICATE_HEADER_LIMIT, DjangoHTTP, build_environ
+from alongside.core.asgi_http import DUPLICATE_HEADER_LIMIT, DjangoHTTP, body_limit, build_environ
 
 
 def http_scope(
@@ -253,3 +253,29 @@ async def test_an_unknown_page_is_the_sites_404_not_a_server_error() -> None:
     assert status == 404
     assert headers[b"content-type"][0].startswith(b"text/html")
     assert b"<html" in body
+
+
+async def test_a_body_over_the_limit_is_refused_without_running_the_site() -> None:
+    app = DjangoHTTP()
+    ran: list[Any] = []
+    app.handler = lambda environ, start_response: ran.append(environ) or []  # type: ignore[assignment,func-returns-value]
+    limit = body_limit()
+    assert limit is not None
+    # sent in pieces without a length: refused as soon as it passes the limit
+    piece = b"x" * (limit // 4 + 1)
+    status, _, body, _ = await call(app, http_scope("/", method="POST"), [piece] * 8)
+    assert status == 413 and b"too large" in body
+    # a declared length over the limit: refused before reading
+    scope = http_scope("/", method="POST", headers=[(b"content-length", str(limit + 1).encode())])
+    status, _, _, _ = await call(app, scope, [b"x"])
+    assert status == 413
+    assert ran == []
+
+    # at the limit it goes through
+    def empty(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("204 No Content", [])
+        return []
+
+    app.handler = empty  # type: ignore[assignment]
+    status, _, _, _ = await call(app, http_scope("/", method="POST"), [b"x" * limit])
+    assert status == 204

@@ -40,6 +40,25 @@ class TooManyHeaders(ValueError):
     pass
 
 
+def body_limit() -> int | None:
+    """The largest request body read at all: twice what Django will parse
+    (``DATA_UPLOAD_MAX_MEMORY_SIZE``, 2.5 MB by default; Alongside takes no file uploads).
+    Django refuses bodies over its own limit anyway; this stops a client from making the server
+    spool gigabytes to disk first."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return None if limit is None else 2 * limit
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0  # uvicorn refuses a malformed length before we see it
+    return 0
+
+
 def build_environ(scope: Scope, body: IO[bytes]) -> dict[str, Any]:
     """The WSGI environ (PEP 3333) of an ASGI HTTP scope."""
     script_name = scope.get("root_path", "").encode("utf-8").decode("latin-1")
@@ -108,12 +127,20 @@ class DjangoHTTP:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"DjangoHTTP serves http scopes, not {scope['type']!r}")
+        limit = body_limit()
+        if limit is not None and _declared_length(scope) > limit:
+            await _send_plain(send, 413, b"Request body too large.")
+            return
         with SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as body:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     return  # the client went away before sending its whole request
                 body.write(message.get("body", b""))
+                if limit is not None and body.tell() > limit:
+                    # Alongside takes no uploads: refuse before spooling more to disk.
+                    await _send_plain(send, 413, b"Request body too large.")
+                    return
                 if not message.get("more_body", False):
                     break
             size = body.tell()
