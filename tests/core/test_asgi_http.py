@@ -263,8 +263,9 @@ async def test_a_body_over_the_limit_is_refused_without_running_the_site() -> No
     assert limit is not None
     # sent in pieces without a length: refused as soon as it passes the limit
     piece = b"x" * (limit // 4 + 1)
-    status, _, body, _ = await call(app, http_scope("/", method="POST"), [piece] * 8)
+    status, headers, body, _ = await call(app, http_scope("/", method="POST"), [piece] * 8)
     assert status == 413 and b"too large" in body
+    assert headers[b"x-content-type-options"] == [b"nosniff"]
     # a declared length over the limit: refused before reading
     scope = http_scope("/", method="POST", headers=[(b"content-length", str(limit + 1).encode())])
     status, _, _, _ = await call(app, scope, [b"x"])

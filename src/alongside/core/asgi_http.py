@@ -200,7 +200,11 @@ async def _send_plain(send: Send, status: int, text: bytes) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"x-content-type-options", b"nosniff"),
+                (b"cache-control", b"no-store"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": text, "more_body": False})
