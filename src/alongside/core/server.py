@@ -19,8 +19,8 @@ ASGI_APP = "alongside.asgi:application"
 #: Set by :func:`run_uvicorn` for the server's processes (workers inherit it).
 SERVING_ENV = "ALONGSIDE_SERVING"
 #: Collect the youngest generation after this many net allocations of container objects
-#: (Python's default is 700): a page allocates tens of thousands, so the default collected
-#: dozens of times per page (decision 0019).
+#: (Python's default is 700, which ran a collection about once per signed-in thread page and
+#: an older-generation pass every tenth page; decision 0019).
 GC_THRESHOLDS = (50_000, 20, 100)
 _SECRET_PARAM = re.compile(r"((?:^|[?&;\s])(?:token|session_token|key|code)=)[^&;\s\"]+", re.I)
 
@@ -74,7 +74,7 @@ def port_free(host: str, port: int) -> bool:
 
 def tune_gc() -> None:
     """For a long-running server process, once its code is loaded: move everything that
-    exists now (modules, URL patterns, settings, rule files) out of the collector's sight
+    exists now (modules, URL patterns, settings) out of the collector's sight
     (``gc.freeze``), and collect young objects far less often. On the signed-in thread page
     this took the collector from ~0.5 to ~0.2 ms a page and the page's CPU down ~9 %
     (decision 0019). Cycles are still collected; memory stays bounded (a few MB more)."""
