@@ -467,25 +467,7 @@ def post_page(
             actor=actor, thread=thread, place=place, filters=filters, cursor=cursor, limit=limit
         )
     posts, more = rows
-    ids = [p.pk for p in posts]
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    mine: dict[int, set[str]] = defaultdict(set)
-    if ids:
-        # Counts and the reader's own reactions in one grouped query.
-        by_me = (
-            Count("id", filter=Q(user_id=actor.user_id))
-            if actor.user_id is not None
-            else Value(0, output_field=IntegerField())
-        )
-        for post_id, kind, n, n_mine in (
-            Reaction.objects.filter(post_id__in=ids)
-            .values("post_id", "kind")
-            .annotate(n=Count("id"), mine=by_me)
-            .values_list("post_id", "kind", "n", "mine")
-        ):
-            counts[post_id][kind] = n
-            if n_mine:
-                mine[post_id].add(kind)
+    counts, mine = reactions_of(actor, [p.pk for p in posts])
     items = [
         post_data(
             actor,
@@ -848,19 +830,40 @@ def reaction_counts(*, post_id: int) -> dict[str, int]:
     )
 
 
+def reactions_of(
+    actor: Actor, post_ids: list[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
+    """Reaction counts per post and kind, and the reader's own kinds, in one grouped query."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    mine: dict[int, set[str]] = defaultdict(set)
+    if not post_ids:
+        return counts, mine
+    by_me = (
+        Count("id", filter=Q(user_id=actor.user_id))
+        if actor.user_id is not None
+        else Value(0, output_field=IntegerField())
+    )
+    for post_id, kind, n, n_mine in (
+        Reaction.objects.filter(post_id__in=post_ids)
+        .values("post_id", "kind")
+        .annotate(n=Count("id"), mine=by_me)
+        .values_list("post_id", "kind", "n", "mine")
+    ):
+        counts[post_id][kind] = n
+        if n_mine:
+            mine[post_id].add(kind)
+    return counts, mine
+
+
 def post_single(*, actor: Actor, post: Post, place: Place) -> dict[str, Any]:
-    mine: list[str] = []
-    if actor.user_id is not None:
-        mine = list(
-            Reaction.objects.filter(post=post, user_id=actor.user_id).values_list("kind", flat=True)
-        )
+    counts, mine = reactions_of(actor, [post.pk])
     return post_data(
         actor,
         post,
         filters=filters_for(actor),
         moderator=place.can_moderate or is_site_staff(actor),
-        reactions=reaction_counts(post_id=post.pk),
-        mine=mine,
+        reactions=counts.get(post.pk, {}),
+        mine=sorted(mine.get(post.pk, ())),
     )
 
 
