@@ -18,6 +18,7 @@ from alongside.core.config import (
     env_bool,
     env_int,
     env_list,
+    env_prepare_threshold,
     load_master_keys,
     load_or_create_secret,
 )
@@ -127,6 +128,15 @@ if DATABASE_URL:
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         _db["OPTIONS"].setdefault("connect_timeout", env_int("ALONGSIDE_DB_CONNECT_TIMEOUT", 3))
+        # Parameters travel apart from the SQL text (server-side binding), so a query of the
+        # same shape is the same statement whatever its values, and psycopg prepares it on a
+        # connection once it has run there a few times: PostgreSQL then skips parsing and
+        # planning (most of its work on a thread page). An external pooler in transaction
+        # mode without prepared-statement support needs ALONGSIDE_DB_PREPARE_THRESHOLD=off.
+        _db["OPTIONS"]["server_side_binding"] = True
+        _db["OPTIONS"]["prepare_threshold"] = env_prepare_threshold(
+            "ALONGSIDE_DB_PREPARE_THRESHOLD"
+        )
         if env_bool("ALONGSIDE_DB_POOL", default=not TESTING):
             _db["OPTIONS"]["pool"] = {
                 "min_size": 1,

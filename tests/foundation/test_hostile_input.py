@@ -15,6 +15,7 @@ test in tests/moderation/test_screening_timing.py).
 from __future__ import annotations
 
 import copy
+import functools
 import gc
 import json
 import re
@@ -1284,6 +1285,25 @@ def _risk_inputs() -> dict[str, str]:
 
 RISK_INPUTS = _risk_inputs()
 
+#: Ordinary prose of the same size, per script: what reading 100 kB costs on the machine the
+#: suite runs on. Chinese costs several times English per character (every character is a
+#: word to the rules), and a slower CPU costs more for both; a hostile input is held to the
+#: fixed budget or to twice ordinary prose of its script, whichever is larger, so the test
+#: catches a pathological pattern (a ReDoS is tens of times slower), not a slow machine.
+ORDINARY_PROSE = {
+    "en": fill("I had a long day at work, and tonight I just want to rest and see my friends. "),
+    "zh": fill("今天工作很累，晚上我只想休息一下，和朋友们见面。"),
+}
+
+
+@functools.cache
+def _ordinary_cost(script: str) -> float:
+    from alongside.safety.detection import assess
+
+    text = ORDINARY_PROSE[script]
+    assess(text)
+    return cpu_time(lambda: assess(text))
+
 
 @pytest.mark.parametrize("name", sorted(RISK_INPUTS))
 def test_risk_engine_is_linear_and_within_budget(name: str) -> None:
@@ -1294,7 +1314,12 @@ def test_risk_engine_is_linear_and_within_budget(name: str) -> None:
     once = cpu_time(lambda: assess(text))
     twice = cpu_time(lambda: assess(text + text))
     assert twice < 2.5 * once + 0.002, f"{name}: {once * 1000:.1f} ms, doubled {twice * 1000:.1f}"
-    assert once < BUDGET, f"{name}: {once * 1000:.1f} ms for 100 kB"
+    script = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text[:200]) else "en"
+    budget = max(BUDGET, 2.0 * _ordinary_cost(script))
+    assert once < budget, (
+        f"{name}: {once * 1000:.1f} ms for 100 kB (budget {budget * 1000:.1f} ms; "
+        f"ordinary {script} prose {_ordinary_cost(script) * 1000:.1f} ms)"
+    )
 
 
 # --- regressions found by this corpus ------------------------------------------------------------

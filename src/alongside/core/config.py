@@ -40,6 +40,18 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_prepare_threshold(name: str, default: int = 5) -> int | None:
+    """How many runs of a query on one PostgreSQL connection before it is prepared there:
+    a whole number (0: at once), or ``off`` for never (psycopg's ``None``)."""
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw == "off":
+        return None
+    value = env_int(name, default)
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more, or 'off', not {raw!r}")
+    return value
+
+
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
