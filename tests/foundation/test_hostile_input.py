@@ -1138,6 +1138,19 @@ def cpu_time(fn: Callable[[], object], runs: int = 3, enough: float = 0.0) -> fl
     return best
 
 
+def doubling(fn_once: Callable[[], object], fn_twice: Callable[[], object]) -> tuple[float, float]:
+    """CPU time of an input and of the same input twice over, measured until the doubled one
+    costs under 2.5x (plus 2 ms) or three attempts have been made. A shared machine sometimes
+    slows every run of one measurement (seen in CI: 18 ms, doubled 52 ms, where the same
+    input reads 18 / 36 ms in isolation); a super-linear cost fails all three."""
+    once = twice = 0.0
+    for _ in range(3):
+        once, twice = cpu_time(fn_once, runs=5), cpu_time(fn_twice, runs=5)
+        if twice < 2.5 * once + 0.002:
+            break
+    return once, twice
+
+
 def _markdown_inputs() -> dict[str, str]:
     from tests.core.test_markdown import ADVERSARIAL  # that file bounds them at 0.5 s wall
 
@@ -1211,7 +1224,7 @@ def test_markdown_rendering_is_linear(name: str) -> None:
 
     small = MARKDOWN_INPUTS[name]
     large = small + small
-    once, twice = cpu_time(lambda: render_markdown(small)), cpu_time(lambda: render_markdown(large))
+    once, twice = doubling(lambda: render_markdown(small), lambda: render_markdown(large))
     assert twice < 2.5 * once + 0.002, f"{name}: {once * 1000:.1f} ms, doubled {twice * 1000:.1f}"
 
 
@@ -1311,8 +1324,8 @@ def test_risk_engine_is_linear_and_within_budget(name: str) -> None:
 
     text = RISK_INPUTS[name]
     assess(text)  # caches warm, as in a running server
-    once = cpu_time(lambda: assess(text))
-    twice = cpu_time(lambda: assess(text + text))
+    doubled = text + text
+    once, twice = doubling(lambda: assess(text), lambda: assess(doubled))
     assert twice < 2.5 * once + 0.002, f"{name}: {once * 1000:.1f} ms, doubled {twice * 1000:.1f}"
     script = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text[:200]) else "en"
     budget = max(BUDGET, 2.0 * _ordinary_cost(script))
