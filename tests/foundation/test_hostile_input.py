@@ -15,7 +15,6 @@ test in tests/moderation/test_screening_timing.py).
 from __future__ import annotations
 
 import copy
-import functools
 import gc
 import json
 import re
@@ -32,6 +31,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from tests.conftest import grant_trust
+from tests.safety.detection.budget import budget_for, measured_against_budget
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PASSWORD = "a calm harbour 42"
@@ -1298,25 +1298,6 @@ def _risk_inputs() -> dict[str, str]:
 
 RISK_INPUTS = _risk_inputs()
 
-#: Ordinary prose of the same size, per script: what reading 100 kB costs on the machine the
-#: suite runs on. Chinese costs several times English per character (every character is a
-#: word to the rules), and a slower CPU costs more for both; a hostile input is held to the
-#: fixed budget or to twice ordinary prose of its script, whichever is larger, so the test
-#: catches a pathological pattern (a ReDoS is tens of times slower), not a slow machine.
-ORDINARY_PROSE = {
-    "en": fill("I had a long day at work, and tonight I just want to rest and see my friends. "),
-    "zh": fill("今天工作很累，晚上我只想休息一下，和朋友们见面。"),
-}
-
-
-@functools.cache
-def _ordinary_cost(script: str) -> float:
-    from alongside.safety.detection import assess
-
-    text = ORDINARY_PROSE[script]
-    assess(text)
-    return cpu_time(lambda: assess(text))
-
 
 @pytest.mark.parametrize("name", sorted(RISK_INPUTS))
 def test_risk_engine_is_linear_and_within_budget(name: str) -> None:
@@ -1327,12 +1308,10 @@ def test_risk_engine_is_linear_and_within_budget(name: str) -> None:
     doubled = text + text
     once, twice = doubling(lambda: assess(text), lambda: assess(doubled))
     assert twice < 2.5 * once + 0.002, f"{name}: {once * 1000:.1f} ms, doubled {twice * 1000:.1f}"
-    script = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text[:200]) else "en"
-    budget = max(BUDGET, 2.0 * _ordinary_cost(script))
-    assert once < budget, (
-        f"{name}: {once * 1000:.1f} ms for 100 kB (budget {budget * 1000:.1f} ms; "
-        f"ordinary {script} prose {_ordinary_cost(script) * 1000:.1f} ms)"
-    )
+    if once >= budget_for(text):  # a busy moment: measure again before calling it slow
+        once, _ = measured_against_budget(text)
+    budget = budget_for(text)  # 50 ms, or twice ordinary prose of the script on a slow CPU
+    assert once < budget, f"{name}: {once * 1000:.1f} ms for 100 kB (budget {budget * 1000:.1f} ms)"
 
 
 # --- regressions found by this corpus ------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alongside.safety.detection import LEVELS, SUBJECTS, assess
+from tests.safety.detection.budget import measured_against_budget
 
 SIZE = 100_000
 
@@ -100,9 +100,7 @@ ADVERSARIAL = {
 def test_100_kb_of_adversarial_text_takes_under_50_ms(name: str) -> None:
     text = ADVERSARIAL[name]
     assess(text)  # caches warm, as in a running server
-    best = float("inf")
-    for _ in range(3):  # CPU time, best of three: other processes share this machine
-        started = time.process_time()
-        assess(text)
-        best = min(best, time.process_time() - started)
-    assert best < 0.050, f"{name}: {best * 1000:.1f} ms"
+    # CPU time, best of three (other processes share this machine), against 50 ms or twice
+    # ordinary prose of the script on a slow CPU
+    best, budget = measured_against_budget(text)
+    assert best < budget, f"{name}: {best * 1000:.1f} ms (budget {budget * 1000:.1f} ms)"
