@@ -15,10 +15,8 @@ test in tests/moderation/test_screening_timing.py).
 from __future__ import annotations
 
 import copy
-import gc
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -31,7 +29,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from tests.conftest import grant_trust
-from tests.safety.detection.budget import budget_for, measured_against_budget
+from tests.safety.detection.budget import budget_for, cpu_time, measured_against_budget
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PASSWORD = "a calm harbour 42"
@@ -1116,26 +1114,6 @@ RENDER_BUDGET = 0.150
 
 def fill(unit: str, size: int = SIZE) -> str:
     return (unit * (size // len(unit) + 1))[:size]
-
-
-def cpu_time(fn: Callable[[], object], runs: int = 3, enough: float = 0.0) -> float:
-    """Best CPU time of a few runs (the machine is shared: wall time measures the others);
-    stops early once a run is under ``enough``. The garbage collector is paused while timing:
-    a full collection walks every object of the test process (a Django app and the worlds of
-    earlier tests), which says nothing about the parser and made a doubled input look
-    super-linear."""
-    best = float("inf")
-    gc.disable()
-    try:
-        for _ in range(runs):
-            started = time.process_time()
-            fn()
-            best = min(best, time.process_time() - started)
-            if best < enough:
-                break
-    finally:
-        gc.enable()
-    return best
 
 
 def doubling(fn_once: Callable[[], object], fn_twice: Callable[[], object]) -> tuple[float, float]:
