@@ -15,7 +15,9 @@ check every endpoint answers 200 with real content, warm up, load each endpoint 
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -25,9 +27,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,11 +57,15 @@ class Endpoint:
     path: str  # {thread} and {q} are filled in
     auth: str  # "token" (X-Session-Token), "cookie" (browser session) or "none"
     kind: str  # "page" or "api"
+    writes: bool = False  # a member replies to the thread every --write-every s meanwhile
 
 
 ENDPOINTS = [
     Endpoint("thread_page", "/t/{thread}/", "cookie", "page"),
     Endpoint("thread_page_anon", "/t/{thread}/", "none", "page"),
+    # The same page while the site changes: every reply moves the write generation, so kept
+    # pages for signed-out visitors (decision 0022) are rendered again after each one.
+    Endpoint("anon_page_writes", "/t/{thread}/", "none", "page", writes=True),
     Endpoint("thread_api", "/api/v1/threads/{thread}", "token", "api"),
     Endpoint("thread_api_anon", "/api/v1/threads/{thread}", "none", "api"),
     Endpoint("feed", "/api/v1/feed", "token", "api"),
@@ -317,6 +325,34 @@ def probe(
     return found
 
 
+class Replier(threading.Thread):
+    """Replies to the thread every ``every`` seconds through the API, rotating over the
+    benchmark members (each stays far under the posting rate limits), until stopped."""
+
+    def __init__(self, base_url: str, thread_id: int, tokens: list[str], every: float) -> None:
+        super().__init__(daemon=True)
+        self.url = f"{base_url}/api/v1/threads/{thread_id}/posts"
+        self.tokens, self.every = tokens, every
+        self.stopped = threading.Event()
+        self.statuses: collections.Counter[int] = collections.Counter()
+
+    def run(self) -> None:
+        n = 0
+        while not self.stopped.wait(self.every):
+            body = json.dumps({"body": f"Thinking of you today ({n})."}).encode()
+            request = urllib.request.Request(self.url, data=body, method="POST")
+            request.add_header("Content-Type", "application/json")
+            request.add_header("X-Session-Token", self.tokens[n % len(self.tokens)])
+            try:
+                with _OPENER.open(request, timeout=30) as response:
+                    self.statuses[response.status] += 1
+            except urllib.error.HTTPError as exc:
+                self.statuses[exc.code] += 1
+            except OSError:
+                self.statuses[0] += 1
+            n += 1
+
+
 def measure_endpoint(
     args: argparse.Namespace,
     server: Server,
@@ -325,9 +361,11 @@ def measure_endpoint(
     header: str | None,
     cred: list[str],
     row: dict[str, Any],
+    replier: Callable[[], Replier] | None = None,
 ) -> None:
     """Warm up, then ``--repeat`` measured runs (each after the machine is quiet), then a
-    short run at one connection; results go into ``row``."""
+    short run at one connection; results go into ``row``. With ``replier``, a member replies
+    to the thread during each measured run (``row["writes"]`` counts the answers)."""
 
     def load(connections: int, duration: float) -> LoadResult:
         return run_load(
@@ -347,12 +385,19 @@ def measure_endpoint(
     runs = []
     for _ in range(args.repeat):
         quiet, share = cpu.wait_quiet(args.quiet_below, args.quiet_wait, log)
+        writer = replier() if replier is not None else None
+        if writer is not None:
+            writer.start()
         before = cpu.snapshot(server.pgid)
         result = load(args.connections, args.duration)
         after = cpu.snapshot(server.pgid)
+        if writer is not None:
+            writer.stopped.set()
+            writer.join()
         usage = cpu.usage(before, after, result.requests)
         runs.append(
             {
+                **({"writes": dict(writer.statuses)} if writer is not None else {}),
                 **result.as_dict(),
                 "cpu": usage,
                 "busy_before_pct": round(100 * share, 1),
@@ -424,7 +469,15 @@ def measure_size(
                 log(f"  {endpoint.name:<17} FAILED: probe answered {found['status']}")
                 continue
 
-            measure_endpoint(args, server, path=path, header=header, cred=cred, row=row)
+            replier = None
+            if endpoint.writes:
+                tokens = [m["token"] for m in state["members"]]
+                replier = functools.partial(
+                    Replier, server.base_url, state["target_thread"], tokens, args.write_every
+                )
+            measure_endpoint(
+                args, server, path=path, header=header, cred=cred, row=row, replier=replier
+            )
             log("  " + format_row(state["posts"], endpoint.name, row))
     finally:
         server.stop()
@@ -462,6 +515,7 @@ def format_row(posts: int, name: str, row: dict[str, Any]) -> str:
         f"{r['p99_ms']:>7.1f} {r['errors']:>6} {alone:>15} "
         f"{use.get('server_cpu_ms_per_request', 0):>10.1f} "
         f"{use.get('postgres_cpu_ms_per_request', 0):>9.1f} {other:>5.0f}%{flag}"
+        + (f"  replies {r['writes']}" if "writes" in r else "")
     )
 
 
@@ -537,6 +591,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--endpoints",
         default=",".join(e.name for e in ENDPOINTS),
         help="comma-separated subset of: " + ", ".join(e.name for e in ENDPOINTS),
+    )
+    parser.add_argument(
+        "--write-every", type=float, default=1.0, help="seconds between replies (*_writes: 1)"
     )
     parser.add_argument("--driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--no-seed", action="store_true", help="measure the data seeded last")

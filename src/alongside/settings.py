@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from alongside.core.config import (
+    ConfigError,
     env_bool,
     env_int,
     env_list,
@@ -330,6 +331,15 @@ SITE_NAME = os.environ.get("ALONGSIDE_SITE_NAME", "Alongside")
 DEFAULT_COUNTRY = os.environ.get("ALONGSIDE_DEFAULT_COUNTRY", "US").upper()
 EXPORT_RETENTION_DAYS = 7
 EVENT_RETENTION_DAYS = env_int("ALONGSIDE_EVENT_RETENTION_DAYS", 30)
+#: Whole pages kept for signed-out visitors, per process, valid until the next committed write
+#: that a visitor could see (core/pagecache.py, decision 0022); 0 turns it off. Off in tests:
+#: a test's transaction never commits, so its writes would not reach the counter.
+PAGE_CACHE_ENTRIES = env_int("ALONGSIDE_PAGE_CACHE_ENTRIES", 0 if TESTING else 256)
+PAGE_CACHE_SECONDS = env_int("ALONGSIDE_PAGE_CACHE_SECONDS", 60)
+if PAGE_CACHE_ENTRIES < 0 or PAGE_CACHE_SECONDS < 1:
+    raise ConfigError(
+        "ALONGSIDE_PAGE_CACHE_ENTRIES must be 0 or more and ALONGSIDE_PAGE_CACHE_SECONDS 1 or more"
+    )
 #: Crisis queue: an `imminent` case not acknowledged within this many seconds escalates to the
 #: next tier of responders, and again every interval until acknowledged (decision 0012).
 CRISIS_ACK_SECONDS = env_int("ALONGSIDE_CRISIS_ACK_SECONDS", 300)

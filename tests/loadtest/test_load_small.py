@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import re
 import socket
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -51,8 +53,17 @@ def asgi_server(transactional_db: Any, settings: Any) -> Iterator[str]:
     from django.db import connections
 
     from alongside.asgi import application
+    from alongside.core import pagecache
+    from alongside.core.models import WriteGeneration
 
     settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver"]
+    # Signed-out thread pages are kept as in production (decision 0022): the load's page
+    # reads are signed out, its writes commit for real.
+    settings.PAGE_CACHE_ENTRIES = 256
+    WriteGeneration.objects.get_or_create(id=1)
+    kept = pagecache.store()
+    assert kept is not None
+    kept.clear()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -129,6 +140,27 @@ def test_mixed_load_loses_no_acknowledged_write_and_delivers_every_notification(
     assert stream["duplicates"] == 0, report
     assert stream["behind_head"] == 0, report
     assert stream["socket_errors"] == [], report
+    # Every signed-out thread page served now is the page as rendered now: nothing kept
+    # during the load outlived a write.
+    from alongside.core import pagecache
+
+    kept = pagecache.store()
+    assert kept is not None and kept.hits > 0, "the load never read a kept page"
+    for thread_id in run.shared.threads:
+        served = _page(asgi_server, f"/t/{thread_id}/")
+        fresh = _page(asgi_server, f"/t/{thread_id}/", cookie="sessionid=none-so-rendered-now")
+        assert served == fresh, thread_id
+
+
+def _page(base_url: str, path: str, cookie: str = "") -> str:
+    """A page's HTML without its CSRF tokens (each visitor's own)."""
+    request = urllib.request.Request(base_url + path)
+    if cookie:
+        request.add_header("Cookie", cookie)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        html = response.read().decode()
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
 
 
 def test_verification_reports_a_lost_write(asgi_server: str) -> None:

@@ -124,3 +124,11 @@ class RateLimitWindow(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_window_unique")
         ]
+
+
+class WriteGeneration(models.Model):
+    """One row (id 1): goes up after every committed write that can change what a signed-out
+    visitor sees; kept pages are valid for one generation (core/pagecache.py, decision 0022)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.BigIntegerField(default=0)

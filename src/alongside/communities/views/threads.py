@@ -35,7 +35,7 @@ from alongside.communities.views.common import (
     thread_url,
     to_login,
 )
-from alongside.core import fragments
+from alongside.core import fragments, pagecache
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
 from alongside.core.http import redirect_after_post
@@ -256,6 +256,7 @@ def _blank_reply_fields() -> SafeString:
 
 
 @require_GET
+@pagecache.anonymous_page
 def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
     actor = actor_of(request)
     thread, place = access.get_thread_for(actor, thread_id, with_bookmark=True)
