@@ -30,6 +30,7 @@ else:
 application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
 
 if os.environ.get("ALONGSIDE_SERVING"):
-    from alongside.core.server import tune_gc
+    from alongside.core.server import tune_gc, warm_up
 
-    tune_gc()
+    warm_up()
+    tune_gc()  # after warming: what it loaded is frozen with the rest

@@ -10,7 +10,10 @@ import sys
 
 from alongside.core.server import GC_THRESHOLDS, SERVING_ENV
 
-PROBE = "import gc, alongside.asgi; print(gc.get_threshold(), gc.get_freeze_count() > 0)"
+PROBE = (
+    "import gc, alongside.asgi; from alongside.safety.detection import rules; "
+    "print(gc.get_threshold(), gc.get_freeze_count() > 0, rules.ruleset.cache_info().currsize)"
+)
 
 
 def _probe(serving: bool) -> str:
@@ -30,10 +33,12 @@ def _probe(serving: bool) -> str:
 
 
 def test_a_server_process_freezes_what_it_loaded_and_collects_young_objects_less_often() -> None:
-    assert _probe(serving=True) == f"{GC_THRESHOLDS} True"
+    # ... and has compiled the risk engine's rules before its first request (1 = compiled).
+    assert _probe(serving=True) == f"{GC_THRESHOLDS} True 1"
 
 
 def test_other_processes_keep_pythons_defaults() -> None:
-    threshold, frozen = _probe(serving=False).rsplit(" ", 1)
+    threshold, frozen, rules = _probe(serving=False).rsplit(" ", 2)
     assert threshold != str(GC_THRESHOLDS)
     assert frozen == "False"
+    assert rules == "0"  # nothing warmed: a management command pays only for what it uses

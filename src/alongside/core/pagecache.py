@@ -40,6 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.transaction import TransactionManagementError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
@@ -128,7 +129,12 @@ def _bump_after_commit(connection: BaseDatabaseWrapper) -> None:
             # PAGE_CACHE_SECONDS.
             log.warning("write generation not counted", exc_info=True)
 
-    transaction.on_commit(bump, using=connection.alias)
+    try:
+        transaction.on_commit(bump, using=connection.alias)
+    except TransactionManagementError:
+        # Manual transaction management (nothing in Alongside uses it): commit is not
+        # observable, so count now and let PAGE_CACHE_SECONDS bound a page kept in between.
+        bump()
 
 
 def watch_writes(
