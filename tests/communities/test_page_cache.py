@@ -268,3 +268,34 @@ def test_a_page_holding_a_token_shaped_string_outside_the_form_is_not_kept(
     visit(path)
     assert visit(path)[1] > 1
     assert kept.hits == 0
+
+
+def test_a_failed_count_never_fails_the_write_and_empties_the_kept_pages(
+    make_community: Any, person: Any, kept: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db.utils import InterfaceError
+
+    make_community("anxiety")
+    writer = person("count_writer")
+    written = start_thread(writer, body="Before the hiccup")
+    path = f"/t/{written.thread.pk}/"
+    visit(path)
+    visit(path)
+    assert len(kept) == 1
+    start = pagecache.generation()
+
+    def counter_fails(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith("UPDATE core_writegeneration"):
+            raise InterfaceError("connection already closed")
+        return execute(sql, params, many, context)
+
+    with (
+        caplog.at_level("WARNING", logger="alongside.core.pagecache"),
+        connection.execute_wrapper(counter_fails),
+    ):
+        reply = reply_to(writer, written.thread, body="Written while the counter failed")
+    assert reply.post.pk  # the write went through
+    assert pagecache.generation() == start  # not counted ...
+    assert len(kept) == 0  # ... so this process dropped what it kept
+    assert "write generation not counted" in caplog.text
+    assert "Written while the counter failed" in visit(path)[0]

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.transaction import TransactionManagementError
 from django.http import HttpRequest, HttpResponse
@@ -106,6 +106,13 @@ def changes_pages(sql: str) -> bool:
     return True
 
 
+def _counter_exists(connection: BaseDatabaseWrapper) -> bool:
+    try:
+        return _TABLE in connection.introspection.table_names()
+    except Exception:  # the connection is gone: say it exists, so the failure is logged
+        return True
+
+
 def _bump_after_commit(connection: BaseDatabaseWrapper) -> None:
     """Count one committed write. Every write registers a callback (a callback registered in
     a savepoint that rolls back is dropped with it, so registering once per transaction
@@ -120,9 +127,9 @@ def _bump_after_commit(connection: BaseDatabaseWrapper) -> None:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(f"UPDATE {_TABLE} SET value = value + 1 WHERE id = 1")  # noqa: S608
-        except DatabaseError:
+        except Exception:  # a counter must never take down the write it follows
             _holder.clear()
-            if _TABLE not in connection.introspection.table_names():
+            if not _counter_exists(connection):
                 return  # migrating a new database: nothing is served before it exists
             # The write is committed; only the counter failed (the connection lost, say).
             # Pages kept in this process are gone; other processes' expire within
