@@ -30,7 +30,11 @@ else:
 application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
 
 if os.environ.get("ALONGSIDE_SERVING"):
-    from alongside.core.server import tune_gc, warm_up
+    from alongside.core.server import tune_gc
+    from alongside.safety.detection import assess
 
-    warm_up()
+    # Before the first request: the risk engine compiles its rules on first use (~0.5 s).
+    # The first post after a restart — perhaps from someone in crisis — waited for it, with
+    # every connection of that worker behind it (benchmarks/README.md, "Session 8").
+    assess("Warming up.")
     tune_gc()  # after warming: what it loaded is frozen with the rest

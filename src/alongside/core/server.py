@@ -75,17 +75,6 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def warm_up() -> None:
-    """Load, before the first request, what the first request would otherwise wait for: the
-    risk engine compiles its rules on first use (~0.5 s). The first post after a restart —
-    perhaps from someone in crisis — waited for it, and every connection of that worker
-    behind it (the first measured run with writes had a p99 of 430-490 ms, the next ones
-    58-92 ms)."""
-    from alongside.safety.detection import assess
-
-    assess("Warming up.")
-
-
 def tune_gc() -> None:
     """For a long-running server process, once its code is loaded: move everything that
     exists now (modules, URL patterns, settings) out of the collector's sight
