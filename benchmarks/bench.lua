@@ -2,7 +2,7 @@
 --
 --   wrk -t1 -c32 -d20s -s benchmarks/bench.lua http://127.0.0.1:8765 -- PATH HEADER CREDFILE
 --
--- PATH     the request path (with query string)
+-- PATH     the request path (with query string); several separated by "|" are read in turn
 -- HEADER   "X-Session-Token", "Cookie" (the file holds "sessionid=..." values) or "-" (none)
 -- CREDFILE one credential per line; requests rotate through them, so the load comes from
 --          many signed-in members rather than one session hammered 32 times at once
@@ -22,17 +22,24 @@ function init(args)
    path = args[1] or "/"
    header = args[2] or "-"
    credfile = args[3]
+   local creds = {}
    if header ~= "-" and credfile then
       for line in io.lines(credfile) do
          if line ~= "" then
-            n = n + 1
-            requests[n] = wrk.format("GET", path, { [header] = line })
+            table.insert(creds, line)
          end
       end
    end
-   if n == 0 then
-      n = 1
-      requests[1] = wrk.format("GET", path)
+   for one in string.gmatch(path, "[^|]+") do
+      if #creds == 0 then
+         n = n + 1
+         requests[n] = wrk.format("GET", one)
+      else
+         for _, line in ipairs(creds) do
+            n = n + 1
+            requests[n] = wrk.format("GET", one, { [header] = line })
+         end
+      end
    end
    i = math.random(n) - 1
 end

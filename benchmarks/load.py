@@ -183,11 +183,12 @@ async def _run_python(
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     host_header = parts.netloc
     raw = []
-    for value in credentials if header else [""]:
-        lines = [f"GET {path} HTTP/1.1", f"Host: {host_header}", "User-Agent: alongside-bench"]
-        if header:
-            lines.append(f"{header}: {value}")
-        raw.append(("\r\n".join(lines) + "\r\n\r\n").encode())
+    for one in path.split("|"):  # several paths are read in turn
+        for value in credentials if header else [""]:
+            lines = [f"GET {one} HTTP/1.1", f"Host: {host_header}", "User-Agent: alongside-bench"]
+            if header:
+                lines.append(f"{header}: {value}")
+            raw.append(("\r\n".join(lines) + "\r\n\r\n").encode())
     latencies: list[float] = []
     counts = {"non2xx": 0, "socket": 0, "timeout": 0}
     statuses: set[int] = set()

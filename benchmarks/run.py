@@ -19,6 +19,7 @@ import collections
 import datetime
 import functools
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -66,6 +67,9 @@ ENDPOINTS = [
     # The same page while the site changes: every reply moves the write generation, so kept
     # pages for signed-out visitors (decision 0022) are rendered again after each one.
     Endpoint("anon_page_writes", "/t/{thread}/", "none", "page", writes=True),
+    # Signed-out visitors spread over many threads (--spread of the public ones) with the same
+    # writes: each reply makes every process render every one of those pages again.
+    Endpoint("anon_spread_writes", "{threads}", "none", "page", writes=True),
     Endpoint("thread_api", "/api/v1/threads/{thread}", "token", "api"),
     Endpoint("thread_api_anon", "/api/v1/threads/{thread}", "none", "api"),
     Endpoint("feed", "/api/v1/feed", "token", "api"),
@@ -296,6 +300,26 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
+def public_thread_paths(base_url: str, limit: int) -> list[str]:
+    """Page paths of up to ``limit`` threads a signed-out visitor can read, newest first per
+    community, taken in turn from each public community (through the public API)."""
+
+    def get(path: str) -> Any:
+        with _OPENER.open(base_url + path, timeout=30) as response:
+            return json.loads(response.read())
+
+    found = get("/api/v1/communities")
+    listed = found.get("items", []) if isinstance(found, dict) else found
+    slugs = [c["slug"] for c in listed if c.get("visibility") == "public"]
+    per_community = [
+        [t["id"] for t in get(f"/api/v1/communities/{slug}/threads")["items"]] for slug in slugs
+    ]
+    paths: list[str] = []
+    for row in itertools.zip_longest(*per_community):
+        paths.extend(f"/t/{tid}/" for tid in row if tid is not None)
+    return paths[:limit]
+
+
 def probe(
     base_url: str, endpoint: Endpoint, path: str, header: str | None, cred: list[str]
 ) -> dict:
@@ -449,9 +473,16 @@ def measure_size(
     rows: dict[str, Any] = {}
     try:
         for endpoint in args.endpoint_list:
-            path = endpoint.path.format(thread=state["target_thread"], q=state["search_word"])
+            threads = ""
+            if "{threads}" in endpoint.path:
+                threads = "|".join(public_thread_paths(server.base_url, args.spread))
+            path = endpoint.path.format(
+                thread=state["target_thread"], q=state["search_word"], threads=threads
+            )
             header, cred = credentials(state, endpoint.auth)
-            found = probe(server.base_url, endpoint, path, header, cred)
+            found = probe(server.base_url, endpoint, path.split("|")[0], header, cred)
+            if "{threads}" in endpoint.path:
+                found["paths"] = path.count("|") + 1
             row: dict[str, Any] = {"path": path, "auth": endpoint.auth, "probe": found}
             rows[endpoint.name] = row
             if found["status"] != 200:
@@ -591,6 +622,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--endpoints",
         default=",".join(e.name for e in ENDPOINTS),
         help="comma-separated subset of: " + ", ".join(e.name for e in ENDPOINTS),
+    )
+    parser.add_argument(
+        "--spread", type=int, default=64, help="threads read by anon_spread_writes (64)"
     )
     parser.add_argument(
         "--write-every", type=float, default=1.0, help="seconds between replies (*_writes: 1)"
