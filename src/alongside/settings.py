@@ -336,10 +336,12 @@ EVENT_RETENTION_DAYS = env_int("ALONGSIDE_EVENT_RETENTION_DAYS", 30)
 #: a test's transaction never commits, so its writes would not reach the counter.
 PAGE_CACHE_ENTRIES = env_int("ALONGSIDE_PAGE_CACHE_ENTRIES", 0 if TESTING else 256)
 PAGE_CACHE_SECONDS = env_int("ALONGSIDE_PAGE_CACHE_SECONDS", 60)
-if PAGE_CACHE_ENTRIES < 0 or PAGE_CACHE_SECONDS < 1:
+if PAGE_CACHE_ENTRIES < 0:
     raise ConfigError(
-        "ALONGSIDE_PAGE_CACHE_ENTRIES must be 0 or more and ALONGSIDE_PAGE_CACHE_SECONDS 1 or more"
+        f"ALONGSIDE_PAGE_CACHE_ENTRIES must be 0 (off) or more, not {PAGE_CACHE_ENTRIES}"
     )
+if PAGE_CACHE_SECONDS < 1:
+    raise ConfigError(f"ALONGSIDE_PAGE_CACHE_SECONDS must be 1 or more, not {PAGE_CACHE_SECONDS}")
 #: Crisis queue: an `imminent` case not acknowledged within this many seconds escalates to the
 #: next tier of responders, and again every interval until acknowledged (decision 0012).
 CRISIS_ACK_SECONDS = env_int("ALONGSIDE_CRISIS_ACK_SECONDS", 300)

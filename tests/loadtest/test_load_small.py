@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import re
 import socket
 import sys
 import threading
@@ -24,6 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.communities.test_pages import _without_form_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,7 +161,7 @@ def _page(base_url: str, path: str, cookie: str = "") -> str:
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
         html = response.read().decode()
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    return _without_form_values(html)
 
 
 def test_verification_reports_a_lost_write(asgi_server: str) -> None:

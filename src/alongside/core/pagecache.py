@@ -42,9 +42,9 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.transaction import TransactionManagementError
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import translation
 
+from alongside.core import fragments
 from alongside.core.lru import BoundedMemo
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ _WRITE_TARGET = re.compile(
 _WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)
 _CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(")')
 _TOKEN_SHAPED = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
-PLACEHOLDER = "csrf-page-placeholder-8d41e2"
+#: The same placeholder the memoised fragments use; :func:`fragments.with_csrf` fills it.
+PLACEHOLDER = fragments.CSRF_PLACEHOLDER
 #: Headers of a kept page that are the page's own (the middleware adds the rest each time).
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary")
 
@@ -248,10 +249,7 @@ def _keepable_body(request: HttpRequest, response: HttpResponse) -> str | None:
 
 
 def _served(request: HttpRequest, page: KeptPage) -> HttpResponse:
-    body = page.body
-    if PLACEHOLDER in body:
-        body = body.replace(PLACEHOLDER, get_token(request))
-    response = HttpResponse(body)
+    response = HttpResponse(fragments.with_csrf(request, page.body))
     for name, value in page.headers:
         response[name] = value
     return response
