@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import platform
+import random
 import re
 import signal
 import socket
@@ -349,6 +350,43 @@ def probe(
     return found
 
 
+#: Reply sentences; each reply joins three at random. A member repeating one text is held as
+#: spam after a few posts (moderation's repetition rule), which would measure the review
+#: queue instead of ordinary replies.
+REPLY_SENTENCES = (
+    "Thinking of you today.",
+    "That sounds really hard, and it makes sense you feel worn out.",
+    "I had a week like that last month; it did pass, slowly.",
+    "Thank you for writing this down here.",
+    "Small steps count, even the ones nobody sees.",
+    "Is there someone nearby you could sit with this evening?",
+    "Sleep has been patchy for me too lately.",
+    "You are not the only one who feels this way.",
+    "I hope tomorrow is a little lighter for you.",
+    "A short walk helped me a bit when my head was loud.",
+    "It is okay to take today slowly.",
+    "Writing lists helped me when everything felt like too much.",
+    "Sending warmth from across the world.",
+    "Your message made me feel less alone too.",
+    "Be gentle with yourself this week.",
+    "Drinking some water and eating something simple is a fine goal for today.",
+    "I read your post twice; it is clear you care a lot.",
+    "My counsellor once said feelings are visitors, not residents.",
+    "Rest is not something you have to earn.",
+    "Checking in again later to see how you are doing.",
+    "The exams season is rough on all of us here.",
+    "I relate to the part about lying awake.",
+    "Music in the background helps me start small tasks.",
+    "You did well to reach out here.",
+    "Some days just surviving is plenty.",
+    "I am glad you found this community.",
+    "What helped last time, even a little?",
+    "It might help to tell your doctor how long this has lasted.",
+    "We are here and we are listening.",
+    "Take care of yourself tonight.",
+)
+
+
 class Replier(threading.Thread):
     """Replies to the thread every ``every`` seconds through the API, rotating over the
     benchmark members (each stays far under the posting rate limits), until stopped."""
@@ -362,8 +400,10 @@ class Replier(threading.Thread):
 
     def run(self) -> None:
         n = 0
+        pick = random.Random()
         while not self.stopped.wait(self.every):
-            body = json.dumps({"body": f"Thinking of you today ({n})."}).encode()
+            text = " ".join(pick.sample(REPLY_SENTENCES, 3))
+            body = json.dumps({"body": text}).encode()
             request = urllib.request.Request(self.url, data=body, method="POST")
             request.add_header("Content-Type", "application/json")
             request.add_header("X-Session-Token", self.tokens[n % len(self.tokens)])

@@ -40,7 +40,8 @@ def kept(settings: Any) -> Any:
     settings.PAGE_CACHE_ENTRIES = 64
     settings.PAGE_CACHE_SECONDS = 60
     settings.STAFF_MFA_REQUIRED = False
-    WriteGeneration.objects.get_or_create(id=1)
+    for row in (pagecache.EVERY, pagecache.SITE):
+        WriteGeneration.objects.get_or_create(id=row)
     store = pagecache.store()
     assert store is not None
     store.clear()
@@ -105,7 +106,16 @@ def test_a_second_signed_out_visit_is_the_kept_page(
 
 @pytest.mark.parametrize(
     "change",
-    ["reply", "edit", "moderator_warning", "moderator_removal", "members_only", "raw_sql"],
+    [
+        "reply",
+        "edit",
+        "reaction",
+        "author_delete",
+        "moderator_warning",
+        "moderator_removal",
+        "members_only",
+        "raw_sql",
+    ],
 )
 def test_every_change_a_visitor_could_see_is_seen_on_the_next_visit(
     change: str, make_community: Any, person: Any, kept: Any
@@ -131,6 +141,18 @@ def test_every_change_a_visitor_could_see_is_seen_on_the_next_visit(
         assert edited.status_code == 303
         page = visit(path)[0]
         assert "Edited words" in page and "An early reply" not in page
+    elif change == "reaction":
+        from alongside.communities import access, services
+
+        _thread, place = access.get_thread_for(moderator.actor, written.thread.pk)
+        assert "reaction__count" not in before
+        services.reaction_add(actor=moderator.actor, post=reply.post, place=place, kind="hug")
+        assert 'reaction__count">1<' in visit(path)[0]
+    elif change == "author_delete":
+        deleted = writer.post(f"/p/{reply.post.pk}/delete/")
+        assert deleted.status_code == 303
+        page = visit(path)[0]
+        assert "An early reply" not in page and "deleted by its author" in page
     elif change == "moderator_warning":
         added = moderator.post(
             f"/p/{written.post.pk}/warning/", {"cw_topics": ["grief"], "note": "About a loss"}
@@ -152,6 +174,145 @@ def test_every_change_a_visitor_could_see_is_seen_on_the_next_visit(
             )
         assert "Changed behind the services" in visit(path)[0]
     assert Post.objects.filter(pk=reply.post.pk).exists()
+
+
+# --- scopes: one thread's own writes leave the other threads' pages kept (decision 0023) --------
+
+
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('SELECT "communities_post"."id" FROM "communities_post"', None),
+        ('INSERT INTO "communities_post" ("body") VALUES (%s)', "communities_post"),
+        ('UPDATE "Communities_Thread" SET "locked" = true', "communities_thread"),
+        ('UPDATE "django_session" SET "expire_date" = %s', None),
+        ("INSERT INTO core_scopegeneration (scope, value) VALUES (%s, 1)", None),
+        ('WITH x AS (SELECT 1) UPDATE "communities_post" SET "body" = %s', pagecache.UNKNOWN_TABLE),
+        ("TRUNCATE communities_post", pagecache.UNKNOWN_TABLE),
+    ],
+)
+def test_which_table_a_statement_writes(sql: str, table: str | None) -> None:
+    assert pagecache.written_table(sql) == table
+
+
+def two_threads(person: Any) -> tuple[Any, Any, Any]:
+    """Two kept thread pages and a member who already replied in the first (joining a
+    community on a first reply is a write for the whole site)."""
+    writer, replier = person("scope_writer"), person("scope_replier")
+    one = start_thread(writer, title="The first thread", body="Words of the first thread")
+    two = start_thread(writer, title="The second thread", body="Words of the second thread")
+    reply_to(replier, one.thread, body="A first reply")
+    for thread in (one.thread, two.thread):
+        visit(f"/t/{thread.pk}/")
+        assert visit(f"/t/{thread.pk}/")[1] == 1  # kept
+    return replier, one.thread, two.thread
+
+
+def test_a_threads_own_writes_leave_other_threads_pages_kept(
+    make_community: Any, person: Any, kept: Any
+) -> None:
+    from alongside.communities import access, services
+    from alongside.communities.models import Post
+
+    make_community("anxiety")
+    replier, one, two = two_threads(person)
+    every, site = pagecache.generation(), pagecache.scope_generation("thread:0")
+    reply = reply_to(replier, one, body="A later reply in the first thread")
+    _thread, place = access.get_thread_for(replier.actor, one.pk)
+    opening = Post.objects.get(thread=one, is_opening=True)
+    services.reaction_add(actor=replier.actor, post=opening, place=place, kind="hug")
+    services.bookmark_set(actor=replier.actor, thread=one, on=True)
+    edited = replier.post(f"/p/{reply.post.pk}/edit/", {"body": "An edited later reply"})
+    assert edited.status_code == 303
+
+    page_two, queries = visit(f"/t/{two.pk}/")
+    assert queries == 1  # the second thread's page is still the kept one
+    assert "Words of the second thread" in page_two
+    page_one, queries = visit(f"/t/{one.pk}/")
+    assert queries > 1 and "An edited later reply" in page_one
+    assert 'reaction__count">1<' in page_one
+    # The site's counter did not move; the counter of every write did (a page showing
+    # several threads would key on it).
+    assert pagecache.scope_generation("thread:0") == site
+    assert (pagecache.generation() or 0) > (every or 0)
+
+
+def test_a_reply_held_for_review_leaves_other_threads_pages_kept(
+    make_community: Any, person: Any, kept: Any
+) -> None:
+    from alongside.communities.models import Status
+    from alongside.moderation.models import Item
+    from alongside.moderation.services import watched_word_set
+
+    make_community("anxiety")
+    moderator = person("held_mod")
+    watched_word_set(actor=moderator.actor, community="", pattern="holdmeword", action="hold")
+    replier, one, two = two_threads(person)
+    held = reply_to(replier, one, body="A reply with holdmeword in it, for review")
+    assert held.post.status == Status.HELD
+    assert Item.objects.filter(target_id=str(held.post.pk)).exists()  # the queue was written
+    assert visit(f"/t/{two.pk}/")[1] == 1  # still kept
+    page_one, _queries = visit(f"/t/{one.pk}/")
+    assert "holdmeword" not in page_one and "A first reply" in page_one
+
+
+@pytest.mark.parametrize("write", ["new_tag", "other_table", "nested_scope", "outside_scope"])
+def test_writes_beyond_a_threads_own_rows_count_for_every_thread(
+    write: str, make_community: Any, person: Any, kept: Any
+) -> None:
+    from alongside.communities import services
+    from alongside.communities.models import Community, Post
+
+    make_community("anxiety")
+    replier, one, two = two_threads(person)
+    opening = Post.objects.filter(thread=one, is_opening=True)
+    if write == "new_tag":  # a tag row is not one thread's
+        reply_to(replier, one, body="A reply with a tag never seen before #brandnewtag")
+    elif write == "other_table":
+        with services.thread_writes(one.pk):
+            Community.objects.filter(slug="anxiety").update(name="Anxiety and worry")
+    elif write == "nested_scope":
+        with services.thread_writes(one.pk), services.thread_writes(two.pk + 1000):
+            opening.update(body_html="<p>Changed under two scopes</p>")
+    else:
+        opening.update(body_html="<p>Changed outside any scope</p>")
+    assert visit(f"/t/{two.pk}/")[1] > 1  # rendered again
+
+
+def test_a_scopes_counter_moves_once_per_transaction_and_not_on_rollback(
+    make_community: Any, person: Any, kept: Any
+) -> None:
+    from alongside.communities import services
+    from alongside.communities.models import Post
+
+    make_community("anxiety")
+    written = start_thread(person("count_scope_writer"))
+    scope = services.thread_scope(written.thread.pk)
+    posts = Post.objects.filter(pk=written.post.pk)
+    start = pagecache.scope_generation(scope)
+    assert start is not None
+    with services.thread_writes(written.thread.pk), transaction.atomic():
+        posts.update(body_html="<p>One</p>")
+        posts.update(body_html="<p>Two</p>")
+    after = pagecache.scope_generation(scope)
+    assert after == (start[0], start[1] + 1)
+    try:
+        with services.thread_writes(written.thread.pk), transaction.atomic():
+            posts.update(body_html="<p>Three</p>")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert pagecache.scope_generation(scope) == after
+
+
+def test_a_scope_is_a_short_name() -> None:
+    with pytest.raises(ValueError, match="a scope is"), pagecache.writes_within("", frozenset()):
+        pass
+    with (
+        pytest.raises(ValueError, match="a scope is"),
+        pagecache.writes_within("x" * 101, frozenset()),
+    ):
+        pass
 
 
 def test_a_rolled_back_write_leaves_the_kept_page_and_a_savepoint_rollback_does_not_hide_a_commit(

@@ -61,7 +61,8 @@ def asgi_server(transactional_db: Any, settings: Any) -> Iterator[str]:
     # Signed-out thread pages are kept as in production (decision 0022): the load's page
     # reads are signed out, its writes commit for real.
     settings.PAGE_CACHE_ENTRIES = 256
-    WriteGeneration.objects.get_or_create(id=1)
+    for row in (pagecache.EVERY, pagecache.SITE):
+        WriteGeneration.objects.get_or_create(id=row)
     kept = pagecache.store()
     assert kept is not None
     kept.clear()

@@ -40,6 +40,7 @@ from alongside.communities.models import (
     Thread,
 )
 from alongside.communities.selectors import anonymous_name, post_version, tag_normalise
+from alongside.core import pagecache
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
 from alongside.core.audit import audit_record
@@ -63,6 +64,37 @@ from alongside.safety.services import Assessment, assess_and_record
 
 TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MAX = 20_000
+
+#: Tables whose rows, written in a thread's block (:func:`thread_writes`), change no other
+#: thread's page: the thread's own rows (its row, its posts, their tags and revisions,
+#: reactions, bookmarks) and the review queue's entries for them, which no thread page shows
+#: (a held reply is hidden through its own status). Pages that are not one thread's still
+#: see these writes (core/pagecache.py: the counter of every write).
+THREAD_TABLES = frozenset(
+    {
+        "communities_thread",
+        "communities_post",
+        "communities_posttag",
+        "communities_postrevision",
+        "communities_reaction",
+        "communities_bookmark",
+        "moderation_item",
+        "moderation_flag",
+    }
+)
+
+
+def thread_scope(thread_id: int) -> str:
+    """The page-cache scope of one thread's pages (decision 0023)."""
+    return f"thread:{int(thread_id)}"
+
+
+def thread_writes(thread_id: int) -> Any:
+    """Writes in this block to :data:`THREAD_TABLES` touch this thread's rows only, so they
+    leave other threads' kept pages valid (core/pagecache.py)."""
+    return pagecache.writes_within(thread_scope(thread_id), THREAD_TABLES)
+
+
 REASON_MIN = 10
 MAX_TAGS = 10
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -527,7 +559,7 @@ def post_create(
     warning = clean_warning(content_warning)
     names = clean_tags(extract_hashtags(body))
     rate_limit(actor=actor, action="post_create")
-    with transaction.atomic():
+    with thread_writes(thread.pk), transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
         if thread.status != Status.VISIBLE and not place.can_moderate:
             raise ApiError(409, _("This thread is closed to replies."), "closed")
@@ -634,7 +666,7 @@ def post_edit(
     if new_title is not None and not post.is_opening:
         raise ApiError(422, _("Only the first post carries the title."), "invalid", "title")
     warning = clean_warning(content_warning) if content_warning is not None else None
-    with transaction.atomic():
+    with thread_writes(post.thread_id), transaction.atomic():
         post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
         thread = post.thread
         PostRevision.objects.create(
@@ -704,7 +736,7 @@ def post_delete(*, actor: Actor, post: Post, place: Place, reason: str = "") -> 
         return post
     if not is_author:
         reason = clean_reason(reason)
-    with transaction.atomic():
+    with thread_writes(post.thread_id), transaction.atomic():
         post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
         thread = Thread.objects.select_for_update().get(pk=post.thread_id)
         if post.status in (Status.DELETED, Status.REMOVED):
@@ -808,7 +840,7 @@ def reaction_add(*, actor: Actor, post: Post, place: Place, kind: str) -> bool:
     if post.status != Status.VISIBLE:
         raise ApiError(409, _("This post can't receive reactions."), "gone")
     assert actor.user_id is not None
-    with transaction.atomic():
+    with thread_writes(post.thread_id), transaction.atomic():
         _reaction, created = Reaction.objects.get_or_create(
             post=post, user_id=actor.user_id, kind=kind
         )
@@ -832,7 +864,7 @@ def reaction_add(*, actor: Actor, post: Post, place: Place, kind: str) -> bool:
 
 
 def reaction_remove(*, actor: Actor, post: Post, kind: str) -> bool:
-    with transaction.atomic():
+    with thread_writes(post.thread_id), transaction.atomic():
         deleted, _n = Reaction.objects.filter(post=post, user_id=_uid(actor), kind=kind).delete()
         if deleted:
             Thread.objects.filter(pk=post.thread_id, support_count__gt=0).update(
@@ -842,7 +874,7 @@ def reaction_remove(*, actor: Actor, post: Post, kind: str) -> bool:
 
 
 def bookmark_set(*, actor: Actor, thread: Thread, on: bool) -> bool:
-    with transaction.atomic():
+    with thread_writes(thread.pk), transaction.atomic():
         if on:
             Bookmark.objects.get_or_create(user_id=_uid(actor), thread=thread)
         else:

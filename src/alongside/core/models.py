@@ -127,8 +127,19 @@ class RateLimitWindow(models.Model):
 
 
 class WriteGeneration(models.Model):
-    """One row (id 1): goes up after every committed write that can change what a signed-out
-    visitor sees; kept pages are valid for one generation (core/pagecache.py, decision 0022)."""
+    """Two rows, counters that go up after committed writes that can change what a signed-out
+    visitor sees (core/pagecache.py, decisions 0022 and 0023): id 1 after every such write,
+    id 2 after those not confined to one scope (one thread). Kept pages are valid for one
+    generation."""
 
     id = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+
+class ScopeGeneration(models.Model):
+    """A counter per scope (``thread:<id>``): goes up after committed writes confined to that
+    scope (its posts, reactions), so they leave every other scope's kept pages valid
+    (core/pagecache.py, decision 0023). A row appears with the scope's first such write."""
+
+    scope = models.CharField(max_length=100, primary_key=True)
     value = models.BigIntegerField(default=0)

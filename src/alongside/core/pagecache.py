@@ -1,12 +1,19 @@
 """Whole pages kept for signed-out visitors, valid until anything a visitor can see changes
 (decision 0022).
 
-**One write generation for the site.** A single-row counter (:class:`WriteGeneration`) goes
-up after every committed write to a table whose rows can change what a visitor sees. The
-writes are noticed on the database connection itself (an execute wrapper installed on every
-connection), not in the services: no write path — a service, a job, a management command in
-another process, raw SQL — can forget it. A table missing from :data:`UNSEEN_TABLES` costs hit
+**Write generations.** Counters (:class:`WriteGeneration`) go up after every committed write
+to a table whose rows can change what a visitor sees. The writes are noticed on the database
+connection itself (an execute wrapper installed on every connection), not in the services: no
+write path — a service, a job, a management command in another process, raw SQL — can forget
+it. A table missing from :data:`UNSEEN_TABLES` costs hit
 rate, never correctness: the default is to count the write.
+
+**Scopes (decision 0023).** A write a service declares confined to one scope — a reply, a
+reaction, an edit, all in one thread — moves that scope's counter (:class:`ScopeGeneration`)
+and the counter of every write, not the site's: the pages of the other threads stay kept.
+Only writes to the tables the service names for the scope are confined; any other write in
+the block (a new tag, a membership, a safety record) still moves the site's counter. Pages
+that are not one scope's (none are kept yet) key on the counter of every write.
 
 **After commit.** The counter goes up once the write is committed (in autocommit right after
 the statement, inside a transaction through ``on_commit``). A page reads the generation
@@ -15,8 +22,8 @@ never served again once the counter moves. Counting inside the transaction would
 counter row a lock every content write waits on, the crisis paths included.
 
 **Per process, bounded, short-lived.** Pages live in this process's memory only (an LRU of
-``PAGE_CACHE_ENTRIES``), keyed by (generation, scheme, host, full path, language, htmx or
-not), and for ``PAGE_CACHE_SECONDS`` at most: the backstop for writes no connection sees (an
+``PAGE_CACHE_ENTRIES``), keyed by (generations, scope, scheme, host, full path, language,
+htmx or not), and for ``PAGE_CACHE_SECONDS`` at most: the backstop for writes no connection sees (an
 operator's ``psql``). Nothing goes through Redis: what a page shows never depends on it.
 
 **Only requests that cannot differ**: GET, no session cookie, no messages cookie, no
@@ -28,14 +35,16 @@ not kept.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -54,6 +63,7 @@ log = logging.getLogger(__name__)
 UNSEEN_TABLES = frozenset(
     {
         "core_writegeneration",
+        "core_scopegeneration",
         "django_migrations",
         "django_session",
         "usersessions_usersession",
@@ -71,6 +81,9 @@ UNSEEN_TABLES = frozenset(
 )
 
 _TABLE = "core_writegeneration"
+_SCOPE_TABLE = "core_scopegeneration"
+#: Counter rows of :data:`_TABLE`: after every counted write, after those outside any scope.
+EVERY, SITE = 1, 2
 _READS = ("SELECT", "SAVEPOINT", "RELEASE", "SHOW", "EXPLAIN", "BEGIN", "COMMIT", "ROLLBACK")
 #: Schema changes run only while migrating, after which every process restarts.
 _SCHEMA = ("CREATE", "ALTER", "DROP", "COMMENT")
@@ -90,44 +103,114 @@ _KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary")
 # --- noticing writes ---------------------------------------------------------------------------
 
 
+#: :func:`written_table`'s answer for a write whose table is not known (``WITH … UPDATE``,
+#: ``TRUNCATE``, ``COPY``): it counts for the whole site.
+UNKNOWN_TABLE = "*"
+
+
+def written_table(sql: str) -> str | None:
+    """The table a statement writes when the write may change what a visitor sees (lower
+    case; :data:`UNKNOWN_TABLE` when it is a write of some other shape), or None: a read, a
+    schema change, or a write to a table in :data:`UNSEEN_TABLES`."""
+    head = sql.lstrip()[:10].upper()
+    if head.startswith(_READS) or head.startswith(_SCHEMA):
+        return None
+    if head.startswith("WITH") and not _WRITE_WORD.search(sql):
+        return None
+    if head.startswith("SET ") or head.startswith("PRAGMA"):
+        return None
+    found = _WRITE_TARGET.match(sql)
+    if found is not None:
+        table = found.group(1).lower()
+        return None if table in UNSEEN_TABLES else table
+    return UNKNOWN_TABLE
+
+
 def changes_pages(sql: str) -> bool:
     """Whether a statement may change what a visitor sees: a write to a table outside
     :data:`UNSEEN_TABLES`, or anything that is not plainly a read or a schema change
     (``WITH … UPDATE``, ``TRUNCATE``, ``COPY``)."""
-    head = sql.lstrip()[:10].upper()
-    if head.startswith(_READS) or head.startswith(_SCHEMA):
-        return False
-    if head.startswith("WITH") and not _WRITE_WORD.search(sql):
-        return False
-    if head.startswith("SET ") or head.startswith("PRAGMA"):
-        return False
-    found = _WRITE_TARGET.match(sql)
-    if found is not None:
-        return found.group(1).lower() not in UNSEEN_TABLES
-    return True
+    return written_table(sql) is not None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    name: str
+    tables: frozenset[str]
+
+
+#: The scope the current code declared its writes confined to (:func:`writes_within`).
+_current_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "alongside_page_scope", default=None
+)
+#: Marks, among a connection's pending scopes, a write that counts for the whole site.
+_WHOLE_SITE = ""
+_MIXED = _Scope(_WHOLE_SITE, frozenset())
+
+
+@contextlib.contextmanager
+def writes_within(scope: str, tables: frozenset[str]) -> Iterator[None]:
+    """Declare that, inside the block, writes to ``tables`` change only what the pages of
+    ``scope`` show (the caller's promise: they touch that scope's rows only). They then move
+    that scope's counter, not the site's. Writes to any other table still count for the
+    site; a different scope nested inside counts everything for the site."""
+    if not scope or len(scope) > 100:
+        raise ValueError("a scope is a non-empty name of at most 100 characters")
+    outer = _current_scope.get()
+    inner = _Scope(scope, frozenset(tables))
+    if outer is not None and outer != inner:
+        inner = _MIXED
+    token = _current_scope.set(inner)
+    try:
+        yield
+    finally:
+        _current_scope.reset(token)
+
+
+def _scope_of(table: str) -> str:
+    scope = _current_scope.get()
+    if scope is not None and table in scope.tables:
+        return scope.name
+    return _WHOLE_SITE
+
+
+def _count(cursor: Any, pending: set[str]) -> None:
+    rows = f"{EVERY}, {SITE}" if _WHOLE_SITE in pending else f"{EVERY}"
+    cursor.execute(f"UPDATE {_TABLE} SET value = value + 1 WHERE id IN ({rows})")  # noqa: S608
+    for scope in sorted(pending - {_WHOLE_SITE}):
+        cursor.execute(
+            f"INSERT INTO {_SCOPE_TABLE} (scope, value) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (scope) DO UPDATE SET value = {_SCOPE_TABLE}.value + 1",
+            [scope],
+        )
 
 
 def _counter_exists(connection: BaseDatabaseWrapper) -> bool:
     try:
-        return _TABLE in connection.introspection.table_names()
+        return _SCOPE_TABLE in connection.introspection.table_names()
     except Exception:  # the connection is gone: say it exists, so the failure is logged
         return True
 
 
-def _bump_after_commit(connection: BaseDatabaseWrapper) -> None:
-    """Count one committed write. Every write registers a callback (a callback registered in
-    a savepoint that rolls back is dropped with it, so registering once per transaction
-    could lose the count); the first to run after the commit counts, the rest find nothing
-    to do."""
-    connection.alongside_unbumped = True  # type: ignore[attr-defined]
+def _bump_after_commit(connection: BaseDatabaseWrapper, scope: str) -> None:
+    """Count one committed write for ``scope`` (or the site). Every write registers a
+    callback (a callback registered in a savepoint that rolls back is dropped with it, so
+    registering once per transaction could lose the count); the first to run after the
+    commit counts every scope written, the rest find nothing to do. A write in a savepoint
+    that rolled back may still be counted: a page rendered again, never a stale one."""
+    pending: set[str] | None = getattr(connection, "alongside_pending", None)
+    if pending is None:
+        pending = connection.alongside_pending = set()  # type: ignore[attr-defined]
+    pending.add(scope)
 
     def bump() -> None:
-        if not getattr(connection, "alongside_unbumped", False):
+        if not pending:
             return
-        connection.alongside_unbumped = False  # type: ignore[attr-defined]
+        written = set(pending)
+        pending.clear()
         try:
             with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {_TABLE} SET value = value + 1 WHERE id = 1")  # noqa: S608
+                _count(cursor, written)
         except Exception:  # a counter must never take down the write it follows
             _holder.clear()
             if not _counter_exists(connection):
@@ -150,8 +233,9 @@ def watch_writes(
 ) -> Any:
     """Execute wrapper for every connection (installed in ``CoreConfig.ready``)."""
     result = execute(sql, params, many, context)
-    if changes_pages(sql):
-        _bump_after_commit(context["connection"])
+    table = written_table(sql)
+    if table is not None:
+        _bump_after_commit(context["connection"], _scope_of(table))
     return result
 
 
@@ -162,12 +246,25 @@ def install(sender: Any = None, connection: BaseDatabaseWrapper | None = None, *
 
 
 def generation(using: str = "default") -> int | None:
-    """The current write generation, or None when the counter row is missing (then no page
-    is kept or served)."""
+    """The generation of every counted write, or None when the counter row is missing (then
+    no page is kept or served)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT value FROM {_TABLE} WHERE id = 1")  # noqa: S608
+        cursor.execute(f"SELECT value FROM {_TABLE} WHERE id = {EVERY}")  # noqa: S608
         row = cursor.fetchone()
     return int(row[0]) if row else None
+
+
+def scope_generation(scope: str, using: str = "default") -> tuple[int, int] | None:
+    """(the site's generation, the scope's) in one query, or None when the site's counter
+    row is missing. A scope never written yet is at 0."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.value, s.value FROM {_TABLE} g "  # noqa: S608
+            f"LEFT JOIN {_SCOPE_TABLE} s ON s.scope = %s WHERE g.id = {SITE}",
+            [scope],
+        )
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1] or 0)) if row else None
 
 
 # --- keeping pages -----------------------------------------------------------------------------
@@ -208,8 +305,10 @@ def store() -> BoundedMemo[tuple[Any, ...], KeptPage] | None:
     return _holder.get(size) if size > 0 else None
 
 
-def key_for(request: HttpRequest) -> tuple[Any, ...] | None:
-    """The key of this request's page, or None when the page may differ for this reader."""
+def key_for(request: HttpRequest, scope: str | None = None) -> tuple[Any, ...] | None:
+    """The key of this request's page, or None when the page may differ for this reader. A
+    page of one ``scope`` keys on the site's generation and that scope's; any other page on
+    the generation of every write."""
     if request.method != "GET":
         return None
     if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
@@ -219,11 +318,12 @@ def key_for(request: HttpRequest) -> tuple[Any, ...] | None:
     user = getattr(request, "user", None)
     if user is None or user.is_authenticated:
         return None
-    current = generation()
+    current: Any = generation() if scope is None else scope_generation(scope)
     if current is None:
         return None
     return (
         current,
+        scope,
         request.scheme,
         request.get_host(),
         request.get_full_path(),
@@ -255,25 +355,47 @@ def _served(request: HttpRequest, page: KeptPage) -> HttpResponse:
     return response
 
 
-def anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a signed-out visitor's GET of ``view`` from the kept pages when the site has not
-    changed since it was kept; otherwise run the view and keep what it answered."""
+ScopeOf = Callable[..., str]
 
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        pages = store()
-        key = key_for(request) if pages is not None else None
-        if pages is None or key is None:
-            return view(request, *args, **kwargs)
-        now = time.monotonic()
-        found = pages.get(key)
-        if found is not None and now - found.at < settings.PAGE_CACHE_SECONDS:
-            return _served(request, found)
-        response = view(request, *args, **kwargs)
-        body = _keepable_body(request, response)
-        if body is not None:
-            headers = tuple((h, response[h]) for h in _KEPT_HEADERS if h in response)
-            pages.put(key, KeptPage(at=now, body=body, headers=headers))
-        return response
 
-    return wrapped
+@overload
+def anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]: ...
+
+
+@overload
+def anonymous_page(
+    *, scope: ScopeOf
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]: ...
+
+
+def anonymous_page(view: Any = None, *, scope: ScopeOf | None = None) -> Any:
+    """Serve a signed-out visitor's GET of ``view`` from the kept pages when nothing it shows
+    has changed since it was kept; otherwise run the view and keep what it answered.
+
+    ``@anonymous_page`` keys on every counted write; ``@anonymous_page(scope=f)`` keys on the
+    site's writes and those of the scope ``f(request, *args, **kwargs)`` names: the page must
+    show nothing another scope's confined writes change (decision 0023)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            pages = store()
+            if pages is None:
+                return view(request, *args, **kwargs)
+            key = key_for(request, None if scope is None else scope(request, *args, **kwargs))
+            if key is None:
+                return view(request, *args, **kwargs)
+            now = time.monotonic()
+            found = pages.get(key)
+            if found is not None and now - found.at < settings.PAGE_CACHE_SECONDS:
+                return _served(request, found)
+            response = view(request, *args, **kwargs)
+            body = _keepable_body(request, response)
+            if body is not None:
+                headers = tuple((h, response[h]) for h in _KEPT_HEADERS if h in response)
+                pages.put(key, KeptPage(at=now, body=body, headers=headers))
+            return response
+
+        return wrapped
+
+    return decorate if view is None else decorate(view)

@@ -256,7 +256,7 @@ def _blank_reply_fields() -> SafeString:
 
 
 @require_GET
-@pagecache.anonymous_page
+@pagecache.anonymous_page(scope=lambda _request, thread_id: services.thread_scope(thread_id))
 def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
     actor = actor_of(request)
     thread, place = access.get_thread_for(actor, thread_id, with_bookmark=True)
