@@ -279,6 +279,33 @@ def test_writes_beyond_a_threads_own_rows_count_for_every_thread(
     assert visit(f"/t/{two.pk}/")[1] > 1  # rendered again
 
 
+def test_a_page_of_no_scope_is_rendered_again_after_any_threads_write(
+    make_community: Any, person: Any, kept: Any, rf: Any
+) -> None:
+    """A page showing several threads (kept with the bare decorator) must see a write that
+    a thread's block confined: it keys on the counter of every write."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    make_community("anxiety")
+    replier, one, _two = two_threads(person)
+    rendered: list[int] = []
+
+    @pagecache.anonymous_page
+    def listing(request: Any) -> HttpResponse:
+        rendered.append(1)
+        return HttpResponse(f"<p>{len(rendered)}</p>")
+
+    def get() -> str:
+        request = rf.get("/a-listing/")
+        request.user = AnonymousUser()
+        return listing(request).content.decode()
+
+    assert get() == get() == "<p>1</p>"  # the second is the kept page
+    reply_to(replier, one, body="A reply a listing would count")
+    assert get() == "<p>2</p>"
+
+
 def test_a_scopes_counter_moves_once_per_transaction_and_not_on_rollback(
     make_community: Any, person: Any, kept: Any
 ) -> None:

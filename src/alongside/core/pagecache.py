@@ -5,8 +5,8 @@
 to a table whose rows can change what a visitor sees. The writes are noticed on the database
 connection itself (an execute wrapper installed on every connection), not in the services: no
 write path — a service, a job, a management command in another process, raw SQL — can forget
-it. A table missing from :data:`UNSEEN_TABLES` costs hit
-rate, never correctness: the default is to count the write.
+it. A table missing from :data:`UNSEEN_TABLES` costs hit rate, never correctness: the default
+is to count the write.
 
 **Scopes (decision 0023).** A write a service declares confined to one scope — a reply, a
 reaction, an edit, all in one thread — moves that scope's counter (:class:`ScopeGeneration`)
@@ -23,8 +23,8 @@ counter row a lock every content write waits on, the crisis paths included.
 
 **Per process, bounded, short-lived.** Pages live in this process's memory only (an LRU of
 ``PAGE_CACHE_ENTRIES``), keyed by (generations, scope, scheme, host, full path, language,
-htmx or not), and for ``PAGE_CACHE_SECONDS`` at most: the backstop for writes no connection sees (an
-operator's ``psql``). Nothing goes through Redis: what a page shows never depends on it.
+htmx or not), and for ``PAGE_CACHE_SECONDS`` at most: the backstop for writes no connection
+sees (an operator's ``psql``). Nothing goes through Redis: what a page shows never depends on it.
 
 **Only requests that cannot differ**: GET, no session cookie, no messages cookie, no
 ``Authorization`` or session-token header, an anonymous reader, a 200 answer that set no
