@@ -1,8 +1,12 @@
-"""The screen is linear: each detector handles 100 kB of adversarial input in < 50 ms."""
+"""The screen is linear: each detector handles 100 kB of adversarial input in 50 ms, or, when
+the machine is slower than that allows, in three times what the same detector takes on
+ordinary prose of the same script and size, measured alongside (the best of a few runs of
+each, the collector paused), and never more than 100 ms. Two virtual cores sharing one
+physical core make CPU time swing twofold from one moment to the next, so the reference is
+measured at the same moment as the input it judges. A slow machine passes; a pathological
+pattern (a ReDoS on 100 kB is tens to thousands of times slower than prose) does not."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -11,6 +15,7 @@ from alongside.moderation.screening import heuristics as h
 from alongside.moderation.screening.rules import lexicon_rules, match_lexicon
 from alongside.moderation.screening.text import forms
 from alongside.moderation.watchwords import WatchList
+from tests.safety.detection.budget import FIXED_BUDGET, ORDINARY_PROSE, cpu_time, script_of
 
 SIZE = 100_000
 ADVERSARIAL = {
@@ -27,17 +32,6 @@ ADVERSARIAL = {
     "fullwidth": ("ＡＢＣ１２３ " * SIZE)[:SIZE],
     "separators": ("f.r.e.e-" * SIZE)[:SIZE],
 }
-BUDGET = 0.05
-
-
-def _best_of(fn, runs: int = 3) -> float:
-    """Best CPU time of a few runs: the machine is shared, so wall time measures the others."""
-    best = float("inf")
-    for _ in range(runs):
-        started = time.process_time()
-        fn()
-        best = min(best, time.process_time() - started)
-    return best
 
 
 DETECTORS = {
@@ -56,25 +50,47 @@ DETECTORS = {
 }
 
 
+#: However slow the machine: a detector slow on prose too is not excused by its reference.
+CEILING = 2 * FIXED_BUDGET
+
+
+def ordinary_text(script: str) -> str:
+    unit = ORDINARY_PROSE[script]
+    return (unit * (SIZE // len(unit) + 1))[:SIZE]
+
+
 @pytest.mark.parametrize("detector", sorted(DETECTORS))
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_detector_is_fast_on_adversarial_input(detector: str, name: str) -> None:
-    text = ADVERSARIAL[name]
+    text, reference_text = ADVERSARIAL[name], ordinary_text(script_of(ADVERSARIAL[name]))
     forms(text)  # warm the fold cache, as a running server has
-    elapsed = _best_of(lambda: DETECTORS[detector](text))
-    assert elapsed < BUDGET, f"{detector} on {name}: {elapsed * 1000:.1f} ms"
+    forms(reference_text)
+    elapsed = reference = float("inf")
+    budget = FIXED_BUDGET
+    for _ in range(3):  # a busy moment slows one measurement; a pathological pattern, all
+        elapsed = min(elapsed, cpu_time(lambda: DETECTORS[detector](text)))
+        if elapsed < FIXED_BUDGET:
+            break
+        reference = min(reference, cpu_time(lambda: DETECTORS[detector](reference_text)))
+        budget = min(max(FIXED_BUDGET, 3.0 * reference), CEILING)
+        if elapsed < budget:
+            break
+    assert elapsed < budget, (
+        f"{detector} on {name}: {elapsed * 1000:.1f} ms (budget {budget * 1000:.1f} ms, "
+        f"ordinary prose {reference * 1000:.1f} ms)"
+    )
 
 
 def test_whole_scan_stays_bounded_on_adversarial_input() -> None:
     for name, text in ADVERSARIAL.items():
-        elapsed = _best_of(lambda text=text: scan(text, author=Author()), runs=1)
+        elapsed = cpu_time(lambda text=text: scan(text, author=Author()), runs=1)
         assert elapsed < 1.0, f"scan on {name}: {elapsed * 1000:.1f} ms"
 
 
 def test_watchlist_is_fast_on_adversarial_input() -> None:
     watch = WatchList.compile([("free money", "hold"), ("spam*", "flag"), ("aaa*b", "flag")])
     for name, text in ADVERSARIAL.items():
-        elapsed = _best_of(lambda text=text: watch.match(text), runs=1)
+        elapsed = cpu_time(lambda text=text: watch.match(text), runs=1)
         assert elapsed < 0.5, f"watch words on {name}: {elapsed * 1000:.1f} ms"
 
 
