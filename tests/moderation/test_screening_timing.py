@@ -1,9 +1,10 @@
 """The screen is linear: each detector handles 100 kB of adversarial input in 50 ms, or, when
 the machine is slower than that allows, in three times what the same detector takes on
 ordinary prose of the same script and size, measured alongside (the best of a few runs of
-each, the collector paused), and never more than 100 ms. Two virtual cores sharing one
-physical core make CPU time swing twofold from one moment to the next, so the reference is
-measured at the same moment as the input it judges. A slow machine passes; a pathological
+each, the collector paused), and never more than 100 ms. On the shared virtual machines
+this runs on, CPU time was seen to swing twofold from one moment to the next (~29 or ~56 ms
+for the same call, idle), so the reference is measured at the same moment as the input it
+judges. A slow machine passes; a pathological
 pattern (a ReDoS on 100 kB is tens to thousands of times slower than prose) does not."""
 
 from __future__ import annotations
