@@ -8,6 +8,7 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ def thread_scope(thread_id: int) -> str:
     return f"thread:{int(thread_id)}"
 
 
-def thread_writes(thread_id: int) -> Any:
+def thread_writes(thread_id: int) -> AbstractContextManager[None]:
     """Writes in this block to :data:`THREAD_TABLES` touch this thread's rows only, so they
     leave other threads' kept pages valid (core/pagecache.py)."""
     return pagecache.writes_within(thread_scope(thread_id), THREAD_TABLES)
