@@ -12,6 +12,17 @@ from tests.conftest import auth, grant_trust
 
 
 @pytest.fixture
+def person(make_member: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
+    """A member signed in with a browser session (``test_pages.Person``)."""
+    from tests.communities.test_pages import Person
+
+    def _make(username: str | None = None, **kwargs: Any) -> Person:
+        return Person(make_member(username, **kwargs))
+
+    return _make
+
+
+@pytest.fixture
 def make_community(db: Any) -> Callable[..., Any]:
     from alongside.communities.services import community_create
 

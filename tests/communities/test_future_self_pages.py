@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,14 +14,6 @@ from alongside.communities.models import Post, Status, Thread
 from tests.communities.test_pages import Person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person(make_member: Callable[..., dict[str, Any]]) -> Callable[..., Person]:
-    def _make(username: str | None = None, **kwargs: Any) -> Person:
-        return Person(make_member(username, **kwargs))
-
-    return _make
 
 
 def write(who: Person, *, title: str = "Late and tired", body: str = "Can't switch off.") -> Any:

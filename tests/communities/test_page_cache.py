@@ -16,19 +16,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from alongside.core import pagecache
-from tests.communities.test_pages import Person, _without_form_values, reply_to, start_thread
+from tests.communities.test_pages import _without_form_values, reply_to, start_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
-
-
-@pytest.fixture
-def person(make_member: Any) -> Any:
-    def _make(username: str | None = None, **kwargs: Any) -> Person:
-        return Person(make_member(username, **kwargs))
-
-    return _make
 
 
 @pytest.fixture

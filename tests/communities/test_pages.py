@@ -5,7 +5,6 @@ anonymous authors stay anonymous, warned posts start collapsed, hidden topics st
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -52,14 +51,6 @@ class Person:
         from alongside.accounts.selectors import actor_for_user
 
         return actor_for_user(User.objects.get(pk=self.user_id))
-
-
-@pytest.fixture
-def person(make_member: Callable[..., dict[str, Any]]) -> Callable[..., Person]:
-    def _make(username: str | None = None, **kwargs: Any) -> Person:
-        return Person(make_member(username, **kwargs))
-
-    return _make
 
 
 def start_thread(

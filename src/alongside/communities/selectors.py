@@ -12,6 +12,7 @@ import datetime
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -41,6 +42,7 @@ from alongside.communities.models import (
     Tag,
     Thread,
 )
+from alongside.core import pagecache
 from alongside.core.actor import Actor, Role
 from alongside.core.content_warnings import topic_label
 from alongside.core.http import id_url
@@ -431,18 +433,104 @@ def _post_rows(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Post], bool]:
-    qs = _apply_filters(
-        Post.objects.filter(thread=thread).filter(_visible_posts_q(actor, place)), filters
-    )
-    after = cursor_decode(cursor, [datetime.datetime, int])
-    if after is not None:
-        qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
-    rows = list(
-        qs.select_related("author", "reply_to", "reply_to__author")
-        .only(*_PAGE_POST_FIELDS)
-        .order_by("created_at", "id")[: limit + 1]
+    rows = _page_of_posts(
+        _apply_filters(
+            Post.objects.filter(thread=thread).filter(_visible_posts_q(actor, place)), filters
+        ),
+        cursor_decode(cursor, [datetime.datetime, int]),
+        limit + 1,
     )
     return rows[:limit], len(rows) > limit
+
+
+def _page_of_posts(qs: QuerySet[Post], after: list[Any] | None, n: int) -> list[Post]:
+    """The first ``n`` posts of ``qs`` in publishing order after the keyset ``after``."""
+    if after is not None:
+        qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
+    return list(
+        qs.select_related("author", "reply_to", "reply_to__author")
+        .only(*_PAGE_POST_FIELDS)
+        .order_by("created_at", "id")[:n]
+    )
+
+
+def thread_scope(thread_id: int) -> str:
+    """The page-cache scope of one thread's pages (decision 0023)."""
+    return f"thread:{int(thread_id)}"
+
+
+#: Posts every reader of a thread sees: live ones, and the tombstones of the others.
+_PUBLIC_STATUSES = (Status.VISIBLE, Status.DELETED, Status.REMOVED)
+
+
+@dataclass(frozen=True)
+class _SharedPage:
+    """A page of a thread as every reader gets it before their own view is applied: shared
+    between readers (``pagecache.shared``), never changed once read."""
+
+    #: up to one more post than the page shows, in order; nobody's filters applied
+    rows: tuple[Post, ...]
+    #: the thread's opening post, and the tags on it
+    opening: Post | None
+    tags: tuple[str, ...]
+    #: reaction counts per post of ``rows`` and kind
+    counts: dict[int, dict[str, int]]
+    #: authors with a post in the thread that only they (and moderators) can see: held or
+    #: waiting for their future self
+    unpublished_authors: frozenset[int]
+
+
+def _read_shared_page(thread: Thread, after: list[Any] | None) -> _SharedPage:
+    rows = _page_of_posts(
+        Post.objects.filter(thread=thread, status__in=_PUBLIC_STATUSES),
+        after,
+        POSTS_PAGE_SIZE + 1,
+    )
+    opening = rows[0] if after is None and rows and rows[0].is_opening else _opening_of(thread)
+    return _SharedPage(
+        rows=tuple(rows),
+        opening=opening,
+        tags=tuple(_opening_tags(thread)),
+        counts=reaction_counts_of([p.pk for p in rows]),
+        unpublished_authors=frozenset(
+            Post.objects.filter(thread=thread, status__in=(Status.HELD, Status.PENDING))
+            .exclude(author_id=None)
+            .values_list("author_id", flat=True)
+            .distinct()
+        ),
+    )
+
+
+def hidden_by_filters(filters: Filters, post: Post) -> bool:
+    """Whether ``_apply_filters`` leaves this post out for the person (the same test, on a
+    row already read)."""
+    if any(f",{topic}," in post.cw_topics for topic in filters.hidden_topics):
+        return True
+    return not post.anonymous and post.author_id in filters.hidden_authors
+
+
+def _shared_page_for(
+    actor: Actor, thread: Thread, place: Place, filters: Filters, cursor: str | None
+) -> _SharedPage | None:
+    """The shared page of the thread when it is exactly what this reader would read:
+    not a moderator (they see held and removed posts), nothing of their own unpublished
+    in the thread, and none of its posts hidden by their filters. None otherwise, or when
+    nothing may be shared (``pagecache.shared``): the caller reads the reader's own page."""
+    if place.can_moderate or is_site_staff(actor):
+        return None
+    after = cursor_decode(cursor, [datetime.datetime, int])
+    page = pagecache.shared(
+        thread_scope(thread.pk),
+        ("posts", None if after is None else tuple(after)),
+        lambda: _read_shared_page(thread, after),
+    )
+    if page is None:
+        return None
+    if actor.user_id is not None and actor.user_id in page.unpublished_authors:
+        return None
+    if any(hidden_by_filters(filters, p) for p in page.rows):
+        return None
+    return page
 
 
 def post_page(
@@ -454,12 +542,14 @@ def post_page(
     cursor: str | None = None,
     limit: int = POSTS_PAGE_SIZE,
     rows: tuple[list[Post], bool] | None = None,
+    counts: dict[int, dict[str, int]] | None = None,
 ) -> dict[str, Any]:
     """A page of a thread's posts in the order they were published, in 2 queries (posts;
     reaction counts with the reader's own). A post that waited for its author's future self
     takes its place when it is published (its ``created_at``), not when it was written
     (decision 0013).
-    ``rows``: the page's posts when the caller read them already (``_post_rows``)."""
+    ``rows``: the page's posts when the caller read them already (``_post_rows``);
+    ``counts``: their reaction counts, when read already (then only the reader's own are)."""
     filters = filters if filters is not None else filters_for(actor)
     moderator = place.can_moderate or is_site_staff(actor)
     if rows is None:
@@ -467,7 +557,10 @@ def post_page(
             actor=actor, thread=thread, place=place, filters=filters, cursor=cursor, limit=limit
         )
     posts, more = rows
-    counts, mine = reactions_of(actor, [p.pk for p in posts])
+    if counts is None:
+        counts, mine = reactions_of(actor, [p.pk for p in posts])
+    else:
+        mine = my_reactions(actor, [p.pk for p in posts])
     items = [
         post_data(
             actor,
@@ -483,39 +576,59 @@ def post_page(
     return {"items": items, "next": cursor_encode([last.created_at, last.pk]) if last else None}
 
 
+def _opening_of(thread: Thread) -> Post | None:
+    return (
+        Post.objects.filter(thread=thread, is_opening=True)
+        .only("id", "thread_id", "body", "cw_text", "cw_topics", "status")
+        .first()
+    )
+
+
+def _opening_tags(thread: Thread) -> list[str]:
+    return list(
+        PostTag.objects.filter(thread=thread, post__is_opening=True)
+        .order_by("tag__name")
+        .values_list("tag__name", flat=True)
+    )
+
+
 def thread_detail(
     *, actor: Actor, thread: Thread, place: Place, cursor: str | None = None
 ) -> dict[str, Any]:
     """The thread with a page of its posts. A thread whose opening post carries a topic the
     viewer hides is shown as a notice, without its posts. On the first page the opening
     post is the first row of the page (read once); ``thread.bookmarked``, when the caller
-    read it with the thread (``access.get_thread_for``), saves a query."""
+    read it with the thread (``access.get_thread_for``), saves a query.
+
+    When this reader's page is the one every reader gets (``_shared_page_for``), its posts,
+    tags and reaction counts are read once per process while the thread is unchanged
+    (core/pagecache.py); only the reader's own reactions are read for them."""
     filters = filters_for(actor)
     hidden_topics = [t for t in topics_of(thread.cw_topics) if t in filters.hidden_topics]
     rows = None
     opening = None
+    tags: Sequence[str] | None = None
+    counts = None
     if not hidden_topics:
-        rows = _post_rows(
-            actor=actor,
-            thread=thread,
-            place=place,
-            filters=filters,
-            cursor=cursor,
-            limit=POSTS_PAGE_SIZE,
-        )
-        if cursor is None and rows[0] and rows[0][0].is_opening:
-            opening = rows[0][0]
+        shared = _shared_page_for(actor, thread, place, filters, cursor)
+        if shared is not None:
+            rows = (list(shared.rows[:POSTS_PAGE_SIZE]), len(shared.rows) > POSTS_PAGE_SIZE)
+            opening, tags, counts = shared.opening, shared.tags, shared.counts
+        else:
+            rows = _post_rows(
+                actor=actor,
+                thread=thread,
+                place=place,
+                filters=filters,
+                cursor=cursor,
+                limit=POSTS_PAGE_SIZE,
+            )
+            if cursor is None and rows[0] and rows[0][0].is_opening:
+                opening = rows[0][0]
     if opening is None:
-        opening = (
-            Post.objects.filter(thread=thread, is_opening=True)
-            .only("id", "thread_id", "body", "cw_text", "cw_topics", "status")
-            .first()
-        )
-    tags = list(
-        PostTag.objects.filter(thread=thread, post__is_opening=True)
-        .order_by("tag__name")
-        .values_list("tag__name", flat=True)
-    )
+        opening = _opening_of(thread)
+    if tags is None:
+        tags = _opening_tags(thread)
     data = thread_data(
         actor, thread, filters=filters, opening=opening, tags=tags, is_member=place.is_member
     )
@@ -537,7 +650,13 @@ def thread_detail(
         data["posts"] = {"items": [], "next": None}
     else:
         data["posts"] = post_page(
-            actor=actor, thread=thread, place=place, filters=filters, cursor=cursor, rows=rows
+            actor=actor,
+            thread=thread,
+            place=place,
+            filters=filters,
+            cursor=cursor,
+            rows=rows,
+            counts=counts,
         )
     return data
 
@@ -853,6 +972,31 @@ def reactions_of(
         if n_mine:
             mine[post_id].add(kind)
     return counts, mine
+
+
+def reaction_counts_of(post_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Reaction counts per post and kind, whoever reads them."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if post_ids:
+        for post_id, kind, n in (
+            Reaction.objects.filter(post_id__in=post_ids)
+            .values("post_id", "kind")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "kind", "n")
+        ):
+            counts[post_id][kind] = n
+    return dict(counts)
+
+
+def my_reactions(actor: Actor, post_ids: list[int]) -> dict[int, set[str]]:
+    """The kinds of reaction the reader gave each of these posts (no query for a visitor)."""
+    mine: dict[int, set[str]] = defaultdict(set)
+    if actor.user_id is not None and post_ids:
+        for post_id, kind in Reaction.objects.filter(
+            post_id__in=post_ids, user_id=actor.user_id
+        ).values_list("post_id", "kind"):
+            mine[post_id].add(kind)
+    return mine
 
 
 def post_single(*, actor: Actor, post: Post, place: Place) -> dict[str, Any]:

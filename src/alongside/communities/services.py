@@ -40,7 +40,12 @@ from alongside.communities.models import (
     Tag,
     Thread,
 )
-from alongside.communities.selectors import anonymous_name, post_version, tag_normalise
+from alongside.communities.selectors import (
+    anonymous_name,
+    post_version,
+    tag_normalise,
+    thread_scope,
+)
 from alongside.core import pagecache
 from alongside.core.actor import Actor
 from alongside.core.api import ApiError
@@ -83,11 +88,6 @@ THREAD_TABLES = frozenset(
         "moderation_flag",
     }
 )
-
-
-def thread_scope(thread_id: int) -> str:
-    """The page-cache scope of one thread's pages (decision 0023)."""
-    return f"thread:{int(thread_id)}"
 
 
 def thread_writes(thread_id: int) -> AbstractContextManager[None]:

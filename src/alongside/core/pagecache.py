@@ -26,11 +26,16 @@ counter row a lock every content write waits on, the crisis paths included.
 htmx or not), and for ``PAGE_CACHE_SECONDS`` at most: the backstop for writes no connection
 sees (an operator's ``psql``). Nothing goes through Redis: what a page shows never depends on it.
 
-**Only requests that cannot differ**: GET, no session cookie, no messages cookie, no
-``Authorization`` or session-token header, an anonymous reader, a 200 answer that set no
-cookie. The reader's CSRF token (the language form) is kept as a placeholder and each
-reader's own is put back; a page still holding anything shaped like a token after that is
-not kept.
+**Shared data (decision 0024).** :func:`shared` keeps, under the same generations, what
+every reader of one scope's pages reads alike — a page of a thread's posts — for signed-in
+readers too: each applies their own view to it (what they hid, their reactions) or, where it
+is not their page, reads their own.
+
+**Pages are kept only for requests that cannot differ**: GET, no session cookie, no
+messages cookie, no ``Authorization`` or session-token header, an anonymous reader, a 200
+answer that set no cookie. The reader's CSRF token (the language form) is kept as a
+placeholder and each reader's own is put back; a page still holding anything shaped like a
+token after that is not kept.
 """
 
 from __future__ import annotations
@@ -42,9 +47,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -212,7 +217,7 @@ def _bump_after_commit(connection: BaseDatabaseWrapper, scope: str) -> None:
             with connection.cursor() as cursor:
                 _count(cursor, written)
         except Exception:  # a counter must never take down the write it follows
-            _holder.clear()
+            forget_all()
             if not _counter_exists(connection):
                 return  # migrating a new database: nothing is served before it exists
             # The write is committed; only the counter failed (the connection lost, say).
@@ -277,14 +282,17 @@ class KeptPage:
     headers: tuple[tuple[str, str], ...]
 
 
-class _Holder:
-    """This process's store, made at its configured size on first use."""
+_V = TypeVar("_V")
+
+
+class _Holder(Generic[_V]):
+    """One of this process's stores, made at its configured size on first use."""
 
     def __init__(self) -> None:
-        self.pages: BoundedMemo[tuple[Any, ...], KeptPage] | None = None
+        self.pages: BoundedMemo[tuple[Any, ...], _V] | None = None
         self.lock = threading.Lock()
 
-    def get(self, size: int) -> BoundedMemo[tuple[Any, ...], KeptPage]:
+    def get(self, size: int) -> BoundedMemo[tuple[Any, ...], _V]:
         with self.lock:
             if self.pages is None or self.pages.max_entries != size:
                 self.pages = BoundedMemo(size)
@@ -296,13 +304,52 @@ class _Holder:
                 self.pages.clear()
 
 
-_holder = _Holder()
+_holder: _Holder[KeptPage] = _Holder()
+#: What readers of one scope's pages share (:func:`shared`): (when read, value). Fewer than
+#: the pages: a value holds a page's posts whole, source and HTML (~100 kB for 30 posts of a
+#: few paragraphs, up to ~1.5 MB for 30 posts of the longest allowed).
+SHARED_ENTRIES = 64
+_shared_holder: _Holder[tuple[float, Any]] = _Holder()
 
 
 def store() -> BoundedMemo[tuple[Any, ...], KeptPage] | None:
     """This process's kept pages; None when ``PAGE_CACHE_ENTRIES`` is 0 (off)."""
     size = int(getattr(settings, "PAGE_CACHE_ENTRIES", 0))
     return _holder.get(size) if size > 0 else None
+
+
+def forget_all() -> None:
+    """Drop every page and shared value this process keeps."""
+    _holder.clear()
+    _shared_holder.clear()
+
+
+def shared(scope: str, key: tuple[Hashable, ...], read: Callable[[], _V]) -> _V | None:
+    """What ``read()`` returns for the pages of ``scope``, read once per process while
+    nothing in the scope has changed: kept under (the site's generation, the scope's,
+    ``scope``, ``key``) for ``PAGE_CACHE_SECONDS`` at most, in an LRU of
+    ``PAGE_CACHE_ENTRIES`` but at most :data:`SHARED_ENTRIES`. For signed-in readers too,
+    so ``read`` must return what every reader gets alike (what differs per reader is applied
+    to it after) and the caller must never change it.
+
+    None when nothing may be shared: the cache is off, the code runs inside a transaction
+    (its own writes are not counted until it commits, and may roll back) or the generation
+    cannot be read. The caller then reads what it needs the usual way."""
+    size = min(int(getattr(settings, "PAGE_CACHE_ENTRIES", 0)), SHARED_ENTRIES)
+    if size <= 0 or connections["default"].in_atomic_block:
+        return None
+    current = scope_generation(scope)
+    if current is None:
+        return None
+    values = _shared_holder.get(size)
+    full_key = (current, scope, key)
+    now = time.monotonic()
+    found = values.get(full_key)
+    if found is not None and now - found[0] < settings.PAGE_CACHE_SECONDS:
+        return cast(_V, found[1])
+    value = read()
+    values.put(full_key, (now, value))
+    return value
 
 
 def key_for(request: HttpRequest, scope: str | None = None) -> tuple[Any, ...] | None:
