@@ -143,7 +143,7 @@ def database_version(url: str) -> str:
 
     with psycopg.connect(url) as conn:
         row = conn.execute("SHOW server_version").fetchone()
-        settings = dict(
+        settings: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, setting || COALESCE(unit, '') FROM pg_settings "
                 "WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size')"
@@ -725,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
     log("== migrating the benchmark database")
     run_checked([str(BIN / "alongside"), "migrate", "--no-input", "-v", "0"], env, "migrate")
     driver = args.driver if args.driver != "auto" else ("wrk" if have_wrk() else "python")
-    info = {
+    info: dict[str, Any] = {
         "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "database": database_version(args.database_url),
