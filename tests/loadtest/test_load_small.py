@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import socket
 import sys
 import threading
@@ -95,7 +96,7 @@ def asgi_server(transactional_db: Any, settings: Any) -> Iterator[str]:
 
 
 def test_mixed_load_loses_no_acknowledged_write_and_delivers_every_notification(
-    asgi_server: str,
+    asgi_server: str, settings: Any
 ) -> None:
     mixed = load_mixed()
     members = mixed.create_members(MEMBERS, prefix="ci_load_", community="ci-load", host=None)
@@ -152,6 +153,22 @@ def test_mixed_load_loses_no_acknowledged_write_and_delivers_every_notification(
         served = _page(asgi_server, f"/t/{thread_id}/")
         fresh = _page(asgi_server, f"/t/{thread_id}/", cookie="sessionid=none-so-rendered-now")
         assert served == fresh, thread_id
+    # Signed-in readers shared each thread's page of posts during the load (decision 0024):
+    # what a member reads now is what the same member reads with nothing shared.
+    token = members[0].token
+    with_sharing = {t: _api_thread(asgi_server, t, token) for t in run.shared.threads}
+    settings.PAGE_CACHE_ENTRIES = 0
+    for thread_id, answer in with_sharing.items():
+        assert _api_thread(asgi_server, thread_id, token) == answer, thread_id
+
+
+def _api_thread(base_url: str, thread_id: int, token: str) -> str:
+    """The thread's first page through the API, as one member reads it."""
+    request = urllib.request.Request(f"{base_url}/api/v1/threads/{thread_id}")
+    request.add_header("X-Session-Token", token)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        return json.dumps(json.loads(response.read()), sort_keys=True)
 
 
 def _page(base_url: str, path: str, cookie: str = "") -> str:
