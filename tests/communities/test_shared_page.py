@@ -47,8 +47,11 @@ def sharing(settings: Any) -> Any:
 
 def _post_page_read(queries: CaptureQueriesContext) -> bool:
     """Whether the reader's own page of posts was read (the query with the page's order)."""
+    from alongside.communities.selectors import POSTS_PAGE_SIZE
+
+    limit = f"LIMIT {POSTS_PAGE_SIZE + 1}"
     return any(
-        'FROM "communities_post"' in q["sql"] and "ORDER BY" in q["sql"] and "LIMIT 31" in q["sql"]
+        'FROM "communities_post"' in q["sql"] and "ORDER BY" in q["sql"] and limit in q["sql"]
         for q in queries.captured_queries
     )
 
