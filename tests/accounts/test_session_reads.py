@@ -131,3 +131,14 @@ def test_a_signed_in_request_reads_its_session_and_user_in_two_statements() -> N
     assert len(statements) == 2, statements
     assert "django_session" in statements[0]
     assert "accounts_user" in statements[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_async_read_is_the_same_read() -> None:
+    from asgiref.sync import async_to_sync
+
+    user = _member()
+    key = _session_for(user, "django.contrib.auth.backends.ModelBackend")
+    read = async_to_sync(SessionStore(key).aload)()
+    assert read == SessionStore(key).load()
+    assert read[BACKEND_SESSION_KEY] == "alongside.accounts.backends.ModelBackend"

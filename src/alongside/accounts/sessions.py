@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
@@ -52,3 +53,6 @@ class SessionStore(db.SessionStore):
         if renamed is not None:
             session[BACKEND_SESSION_KEY] = renamed
         return session
+
+    async def aload(self) -> dict[str, Any]:
+        return await sync_to_async(self.load)()
