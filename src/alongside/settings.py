@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "alongside.accounts.middleware.ActorMiddleware",
+    "alongside.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "alongside.urls"

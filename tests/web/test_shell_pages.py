@@ -139,3 +139,25 @@ def test_error_page_offers_help(client: Client) -> None:
     body = client.get("/no-such-page/").content.decode()
     assert "We could not find that page." in body
     assert 'href="/help"' in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/settings/filters/", "/privacy/erase/", "/p/1/react/"])
+def test_a_form_address_opened_in_the_browser_is_a_page_not_an_empty_405(
+    client: Client, make_user, path: str
+) -> None:
+    client.force_login(make_user("form_opener"))
+    response = client.get(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    body = response.content.decode()
+    assert "This address is for a form" in body
+    assert 'href="/help"' in body
+    assert_shell(body, path)
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_its_json_405(client: Client) -> None:
+    response = client.get("/api/v1/notifications/read")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"

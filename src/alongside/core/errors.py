@@ -62,6 +62,19 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return _page(request, 404, _("Page not found"), _("We could not find that page."))
 
 
+def page405(request: HttpRequest, allowed: str) -> HttpResponse:
+    """A page address opened with a method it does not take: in a browser, usually a form's
+    address opened directly (a bookmark, a reload after the form was sent)."""
+    response = _page(
+        request,
+        405,
+        _("This address is for a form"),
+        _("This address only takes what a form sends, so there is nothing to show here."),
+    )
+    response["Allow"] = allowed
+    return response
+
+
 def handler500(request: HttpRequest, *args: Any) -> HttpResponse:
     exc = sys.exc_info()[1]
     if database_unreachable(exc):

@@ -95,3 +95,23 @@ def _without_nul(fields: QueryDict) -> QueryDict:
         cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
     cleaned._mutable = False
     return cleaned
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django answers a view's refused method with an empty 405, which a browser shows as its
+    own error screen. People get the site's page saying what happened (the ``Allow`` header
+    kept); the API and allauth's endpoints keep their JSON answers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        from alongside.core.errors import page405
+        from alongside.core.http import wants_json
+
+        if wants_json(request):
+            return response
+        return page405(request, response.get("Allow", ""))
