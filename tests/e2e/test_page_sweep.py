@@ -2,10 +2,13 @@
 person: it answers 200 and passes the same automated accessibility checks as the journeys
 (a name for every control, one h1, no skipped heading level, targets of 24 px), plus the
 page-wide ones (a language, a title, one main landmark, unique ids, ARIA references that
-resolve, images with a text alternative), with no CSP violation and no script error."""
+resolve, images with a text alternative), fits 320 px without sideways scrolling, with no
+CSP violation and no script error."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +39,17 @@ PAGE_AUDIT = """
   }
   return problems;
 }
+"""
+
+#: The deepest elements that reach past the right edge of the viewport (to say what to mend).
+WIDEST = """
+() => [...document.querySelectorAll("main *")]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter((el) => ![...el.children].some(
+    (c) => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 3)
+  .map((el) => el.outerHTML.slice(0, 100) + " right=" + el.getBoundingClientRect().right)
+  .join(" | ")
 """
 
 VISITOR_PAGES = (
@@ -169,7 +183,9 @@ def _sign_in(page: Any, base: str, username: str | None) -> None:
     )
 
 
-def _sweep(page: Any, base: str, username: str | None, paths: tuple[str, ...], ids: dict) -> list:
+def _sweep(
+    page: Any, shots: Path, base: str, username: str | None, paths: tuple[str, ...], ids: dict
+) -> list:
     from alongside.communities.models import Post, Status
 
     _sign_in(page, base, username)
@@ -199,20 +215,33 @@ def _sweep(page: Any, base: str, username: str | None, paths: tuple[str, ...], i
         found = page.evaluate(A11Y_AUDIT) + page.evaluate(PAGE_AUDIT)
         found += [f"CSP: {v}" for v in page.evaluate("window.__cspViolations")]
         found += [f"console: {e}" for e in page.console_errors]
+        # Reflow (WCAG 1.4.10): at 320 px nothing forces sideways scrolling.
+        page.set_viewport_size({"width": 320, "height": 900})
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        name = re.sub(r"[^a-z0-9]+", "-", f"{username or 'visitor'}{path}".lower()).strip("-")
+        page.screenshot(path=str(shots / f"sweep-{name}-320.png"), full_page=True)
+        if wide > 320:
+            widest = page.evaluate(WIDEST)
+            found.append(f"scrolls sideways at 320 px: {wide} px wide ({widest})")
+        page.set_viewport_size({"width": 1280, "height": 900})
         problems += [f"{where}: {p}" for p in found]
     return problems
 
 
 def test_every_page_passes_the_automated_checks_for_every_kind_of_person(
-    live_server: Any, page: Any, demo_site: dict[str, Any]
+    live_server: Any, page: Any, demo_site: dict[str, Any], screenshot_dir: Path
 ) -> None:
     base = live_server.url
+    people: list[tuple[str | None, tuple[str, ...]]] = [
+        (None, VISITOR_PAGES),
+        ("river_stone", MEMBER_PAGES),
+        # A teenager reading in Chinese: the same pages, translated, with teen protections.
+        ("xiao_yu", MEMBER_PAGES),
+        ("tide_watcher", MODERATOR_PAGES),
+        ("north_star", RESPONDER_PAGES),
+        ("harbor_admin", ADMIN_PAGES + RESPONDER_PAGES),
+    ]
     problems: list[str] = []
-    problems += _sweep(page, base, None, VISITOR_PAGES, demo_site)
-    problems += _sweep(page, base, "river_stone", MEMBER_PAGES, demo_site)
-    # A teenager reading in Chinese: the same pages, translated, with teen protections.
-    problems += _sweep(page, base, "xiao_yu", MEMBER_PAGES, demo_site)
-    problems += _sweep(page, base, "tide_watcher", MODERATOR_PAGES, demo_site)
-    problems += _sweep(page, base, "north_star", RESPONDER_PAGES, demo_site)
-    problems += _sweep(page, base, "harbor_admin", ADMIN_PAGES + RESPONDER_PAGES, demo_site)
+    for username, paths in people:
+        problems += _sweep(page, screenshot_dir, base, username, paths, demo_site)
     assert problems == [], "\n".join(problems)
