@@ -131,13 +131,6 @@ def written_table(sql: str) -> str | None:
     return UNKNOWN_TABLE
 
 
-def changes_pages(sql: str) -> bool:
-    """Whether a statement may change what a visitor sees: a write to a table outside
-    :data:`UNSEEN_TABLES`, or anything that is not plainly a read or a schema change
-    (``WITH … UPDATE``, ``TRUNCATE``, ``COPY``)."""
-    return written_table(sql) is not None
-
-
 @dataclass(frozen=True)
 class _Scope:
     name: str
