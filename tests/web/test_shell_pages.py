@@ -157,6 +157,18 @@ def test_a_form_address_opened_in_the_browser_is_a_page_not_an_empty_405(
 
 
 @pytest.mark.django_db
+def test_a_page_sent_a_method_it_does_not_take_says_so_without_blaming_a_form(
+    client: Client,
+) -> None:
+    response = client.post("/tags/")
+    assert response.status_code == 405
+    assert "POST" not in response["Allow"]
+    body = response.content.decode()
+    assert "This page cannot take that kind of request." in body
+    assert "This address is for a form" not in body
+
+
+@pytest.mark.django_db
 def test_the_api_keeps_its_json_405(client: Client) -> None:
     response = client.get("/api/v1/notifications/read")
     assert response.status_code == 405

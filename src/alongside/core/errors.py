@@ -63,14 +63,16 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def page405(request: HttpRequest, allowed: str) -> HttpResponse:
-    """A page address opened with a method it does not take: in a browser, usually a form's
-    address opened directly (a bookmark, a reload after the form was sent)."""
-    response = _page(
-        request,
-        405,
-        _("This address is for a form"),
-        _("This address only takes what a form sends, so there is nothing to show here."),
-    )
+    """A page address used with a method it does not take. In a browser that is usually a
+    form's address opened directly (a bookmark, a reload after the form was sent)."""
+    methods = {m.strip().upper() for m in allowed.split(",")}
+    if request.method in ("GET", "HEAD") and "POST" in methods:
+        title = _("This address is for a form")
+        message = _("This address only takes what a form sends, so there is nothing to show here.")
+    else:
+        title = _("Not possible here")
+        message = _("This page cannot take that kind of request. Reload it and try again.")
+    response = _page(request, 405, title, message)
     response["Allow"] = allowed
     return response
 
