@@ -30,6 +30,18 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+def sign_in_as(page: Any, base: str, user: Any) -> None:
+    """Give the browser a session for ``user`` (signed in by Django's test client), without
+    going through the login form; the account journeys test the form itself."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One browser per module: Playwright's sync API keeps an event loop running in this

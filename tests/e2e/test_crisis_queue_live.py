@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
 
+from tests.e2e.conftest import sign_in_as
 from tests.e2e.test_communities_journey import A11Y_AUDIT
 from tests.safety.crisis import IMMINENT, community, member, responder
 
@@ -106,11 +106,7 @@ def test_a_new_case_appears_on_the_open_queue_within_a_second(
     community()
     worker = responder("nightshift")
     writer = member()
-    client = Client()
-    client.force_login(worker)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
-    )
+    sign_in_as(page, asgi_server, worker)
     page.goto(f"{asgi_server}/safety/cases/")
     page.get_by_role("heading", name="Crisis queue", level=1).wait_for()
     assert "No open cases right now." in page.locator("#case-queue").inner_text()

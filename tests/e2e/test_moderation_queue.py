@@ -8,15 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.e2e.conftest import sign_in_as
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base: str, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
 
 
 def test_a_moderator_approves_a_held_post_from_the_queue_page(
@@ -41,7 +35,7 @@ def test_a_moderator_approves_a_held_post_from_the_queue_page(
     assert written.thread.status == Status.HELD
     moderator = make_user("evening_mod", roles=["moderator"])
 
-    _sign_in(page, base, moderator)
+    sign_in_as(page, base, moderator)
     page.goto(f"{base}/mod/queue/")
     page.get_by_role("heading", name="Moderation queue", level=1).wait_for()
     page.get_by_role("link", name="Post in “Anyone up?”").click()

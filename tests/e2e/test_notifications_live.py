@@ -13,10 +13,10 @@ import time
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from alongside.core.realtime import last_seq
 from alongside.notifications.services import notify
+from tests.e2e.conftest import sign_in_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +38,7 @@ def test_a_pushed_notification_appears_live_and_the_socket_resumes(
 ) -> None:
     user = make_user()
     notify(user_id=user.pk, kind="reply", data={"thread_title": "Older", "url": "/t/1/"})
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_as(page, live_server.url, user)
 
     sockets: list[Any] = []
     received: list[list[Any]] = []
@@ -108,11 +104,7 @@ def test_a_pushed_notification_appears_live_and_the_socket_resumes(
 
 def test_a_signed_out_socket_is_not_retried(live_server, page, make_user) -> None:
     user = make_user()
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_as(page, live_server.url, user)
     sockets: list[Any] = []
     page.route_web_socket(re.compile(r"/ws/events$"), lambda ws: sockets.append(ws))  # noqa: PLW0108  (Playwright needs a Python function)
     page.goto(f"{live_server.url}/notifications/")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
+from tests.e2e.conftest import sign_in_as
 from tests.e2e.test_communities_journey import A11Y_AUDIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -174,13 +174,8 @@ def _sign_in(page: Any, base: str, username: str | None) -> None:
     from alongside.accounts.models import User
 
     page.context.clear_cookies()
-    if username is None:
-        return
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
+    if username is not None:
+        sign_in_as(page, base, User.objects.get(username=username))
 
 
 def _sweep(
