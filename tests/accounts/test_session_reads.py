@@ -142,3 +142,39 @@ def test_the_async_read_is_the_same_read() -> None:
     read = async_to_sync(SessionStore(key).aload)()
     assert read == SessionStore(key).load()
     assert read[BACKEND_SESSION_KEY] == "alongside.accounts.backends.ModelBackend"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "cookie", ["abcdefgh\x00ij", "ABCDEFGHIJKL", "a" * 41, "short", "x y z w v u"]
+)
+def test_a_cookie_that_cannot_be_a_session_key_is_no_session_and_no_query(cookie: str) -> None:
+    store = SessionStore(cookie)
+    assert store.session_key is None
+    with CaptureQueriesContext(connection) as queries:
+        assert dict(store.items()) == {}
+    assert queries.captured_queries == []
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_session_cookie_is_a_signed_out_page_not_an_error() -> None:
+    from io import BytesIO
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    answered: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "HTTP_COOKIE": "sessionid=abcdefgh\x00ij",
+    }
+    response = WSGIHandler()(environ, lambda status, headers: answered.append(status))
+    response.close()
+    assert answered == ["200 OK"]

@@ -13,6 +13,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.db import connections, router
 from django.utils import timezone
 
@@ -27,7 +28,15 @@ RENAMED_BACKENDS = {
 }
 
 
+_KEY_CHARS = frozenset(VALID_KEY_CHARS)
+
+
 class SessionStore(db.SessionStore):
+    def _validate_session_key(self, key: str | None) -> bool:
+        """Only what Django itself hands out (8-40 of its key characters): anything else in a
+        cookie or a session token is no session, never a query (a NUL would fail one)."""
+        return bool(key) and 8 <= len(key or "") <= 40 and set(key or "") <= _KEY_CHARS
+
     def _read(self) -> str | None:
         """The session's stored data when the session exists and has not expired."""
         model = self.model
